@@ -1,0 +1,1 @@
+"""Environments: configurable Pac-Man (single and multi-agent) and the fighting arena."""

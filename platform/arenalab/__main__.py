@@ -1,0 +1,5 @@
+"""``python -m arenalab``: the same CLI as the ``arenalab`` console script."""
+
+from arenalab.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Ray Serve applications: the HTTP and WebSocket front door of arenalab."""
