@@ -1,0 +1,124 @@
+"""One typed settings object for every part of arenalab (``ARENALAB_*`` variables and ``.env``).
+
+Embedded defaults run on a laptop with no configuration (local Ray, SQLite and
+``./data``); a cluster changes only these values (DESIGN.md section 2).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "ARENALAB_"
+DEFAULT_CORS_ORIGINS = [
+    "http://localhost:8000",  # seed 000's game server
+    "http://127.0.0.1:8000",
+    "http://localhost:5173",  # seed 004's Vite lab frontend
+    "http://127.0.0.1:5173",
+]
+
+
+class SettingsError(ValueError):
+    """A setting is invalid; the message names the environment variable to fix."""
+
+
+class Settings(BaseSettings):
+    """Where arenalab keeps its state and how it is reached."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", validate_default=True
+    )
+
+    data_dir: Path = Field(Path("data"), description="Local state: SQLite, write-ahead logs, logs.")
+    storage: str = Field(
+        "",
+        description="Datasets, checkpoints and runs: a local path or a pyarrow filesystem URI "
+        "(s3://, gs://, hdfs://, file://). Empty means the data dir.",
+    )
+    database_url: str = Field(
+        "", description="SQLAlchemy URL of the registry. Empty means SQLite in the data dir."
+    )
+    host: str = Field("127.0.0.1", description="Interface the HTTP API binds to.")
+    port: int = Field(8001, ge=1, le=65535, description="Port of the HTTP API.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_CORS_ORIGINS),
+        description="Browser origins allowed to call the API (JSON list or comma-separated).",
+    )
+    api_key: SecretStr | None = Field(
+        None, description="Admin key; required whenever the API binds beyond loopback."
+    )
+    ray_address: str | None = Field(
+        None, description="Ray cluster to join (e.g. ray://head:10001 or head:6379); none = local."
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if value and not value.split(":", 1)[0].startswith(("sqlite", "postgresql")):
+            raise ValueError("expected a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.storage:
+            self.storage = str(self.data_dir)
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'arenalab.db'}"
+        if not self.is_loopback and self.api_key is None:
+            raise ValueError(
+                f"{ENV_PREFIX}API_KEY is required when {ENV_PREFIX}HOST={self.host} "
+                "is not a loopback address"
+            )
+        return self
+
+    @property
+    def is_loopback(self) -> bool:
+        """Whether only this machine can reach the API (the one unauthenticated mode)."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings now, turning validation errors into one message per variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            if field:
+                name = f"{ENV_PREFIX}{field.upper()}"
+                problems.append(f"{name}: {error['msg']} (got {error.get('input')!r})")
+            else:
+                problems.append(error["msg"].removeprefix("Value error, "))
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once; tests call ``get_settings.cache_clear()``."""
+    return load_settings()
