@@ -98,3 +98,26 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "data"
     monkeypatch.setenv("ARENALAB_DATA_DIR", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL database; skipped only if no server can be started here.
+
+    CI sets ``ARENALAB_REQUIRE_POSTGRES=1`` so a missing server fails instead.
+    """
+    from tests.postgres import PostgresServer, PostgresUnavailable
+
+    if url := os.environ.get("ARENALAB_TEST_POSTGRES_URL"):
+        yield url
+        return
+    server = PostgresServer(Path("/tmp") / f"arenalab-pg-{secrets.token_hex(3)}", free_port())
+    try:
+        url = server.start()
+    except PostgresUnavailable as exc:
+        server.stop()
+        if os.environ.get("ARENALAB_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL required but unavailable: {exc}")
+        pytest.skip(f"PostgreSQL unavailable: {exc}")
+    yield url
+    server.stop()

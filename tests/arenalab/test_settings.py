@@ -1,0 +1,54 @@
+"""Settings: embedded defaults, ARENALAB_ variables and .env, and errors that name the variable."""
+
+from pathlib import Path
+
+import pytest
+
+from arenalab.settings import SettingsError, load_settings
+
+
+def test_embedded_defaults_live_in_the_data_dir(data_dir: Path) -> None:
+    settings = load_settings()
+    assert settings.data_dir == data_dir.resolve()
+    assert settings.storage == str(data_dir.resolve())
+    assert settings.database_url == f"sqlite:///{data_dir.resolve() / 'arenalab.db'}"
+    assert (settings.host, settings.port) == ("127.0.0.1", 8001)
+    assert "http://localhost:8000" in settings.cors_origins  # the seed's game server
+
+
+def test_environment_and_dotenv(data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                tmp_path: Path) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("ARENALAB_PORT=9001\nARENALAB_STORAGE=s3://bucket/arena\n")
+    monkeypatch.setenv("ARENALAB_CORS_ORIGINS", "http://game.local:8000, http://lab.local")
+    monkeypatch.setenv("ARENALAB_RAY_ADDRESS", "ray://head:10001")
+    settings = load_settings()
+    assert settings.port == 9001 and settings.storage == "s3://bucket/arena"
+    assert settings.cors_origins == ["http://game.local:8000", "http://lab.local"]
+    assert settings.ray_address == "ray://head:10001"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("ARENALAB_PORT", "eighty"),
+        ("ARENALAB_PORT", "70000"),
+        ("ARENALAB_DATABASE_URL", "mysql://db/arena"),
+        ("ARENALAB_API_KEY", None),  # exposed bind without a key
+    ],
+)
+def test_invalid_settings_name_the_variable(data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                            variable: str, value: str | None) -> None:  # fmt: skip
+    if value is None:
+        monkeypatch.setenv("ARENALAB_HOST", "0.0.0.0")
+    else:
+        monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=variable):
+        load_settings()
+
+
+def test_exposed_bind_with_a_key_is_accepted(data_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ARENALAB_HOST", "0.0.0.0")
+    monkeypatch.setenv("ARENALAB_API_KEY", "s3cret")
+    settings = load_settings()
+    assert not settings.is_loopback and settings.api_key.get_secret_value() == "s3cret"
