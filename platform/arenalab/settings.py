@@ -10,7 +10,7 @@ import ipaddress
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -57,6 +57,40 @@ class Settings(BaseSettings):
         None, description="Ray cluster to join (e.g. ray://head:10001 or head:6379); none = local."
     )
 
+    # Frame ingestion (issue 6; docs/ingestion.md) -----------------------------------------
+    wal_dir: Path | None = Field(
+        None,
+        description="Write-ahead log folder. Empty means {data_dir}/wal: node-local, survives "
+        "a process crash but not the loss of the node; a shared filesystem survives both.",
+    )
+    ingest_max_body_bytes: int = Field(
+        8 * 1024 * 1024, ge=1024, description="Largest request body accepted (else 413)."
+    )
+    ingest_max_batch_frames: int = Field(
+        2000, ge=1, description="Most frames in one batch POST or stream message (else 422)."
+    )
+    ingest_max_pending_frames: int = Field(
+        100_000,
+        ge=1,
+        description="Frames waiting for their fsync per replica before new ones get 503.",
+    )
+    ingest_token_ttl_s: int = Field(
+        6 * 3600, ge=60, description="Lifetime of the per-episode ingest token of POST /episodes."
+    )
+    ingest_compaction_interval_s: float = Field(
+        60.0, gt=0, description="Seconds between background compactions of the log into Parquet."
+    )
+    ingest_segment_max_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=1024,
+        description="Log segment size that triggers a compaction before the interval ends.",
+    )
+    serve_ingress: Literal["direct", "proxy", "haproxy"] = Field(
+        "direct",
+        description="How `arenalab serve` starts Ray: replicas serve HTTP themselves (direct), "
+        "Serve's default proxy, or HAProxy (docs/ingestion.md, benchmarks/results/ingest.json).",
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -66,10 +100,10 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
-    @field_validator("data_dir")
+    @field_validator("data_dir", "wal_dir")
     @classmethod
-    def _absolute(cls, value: Path) -> Path:
-        return value.expanduser().resolve()
+    def _absolute(cls, value: Path | None) -> Path | None:
+        return value.expanduser().resolve() if value is not None else None
 
     @field_validator("database_url")
     @classmethod
@@ -82,6 +116,8 @@ class Settings(BaseSettings):
     def _fill_defaults(self) -> Settings:
         if not self.storage:
             self.storage = str(self.data_dir)
+        if self.wal_dir is None:
+            self.wal_dir = self.data_dir / "wal"
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'arenalab.db'}"
         if not self.is_loopback and self.api_key is None:

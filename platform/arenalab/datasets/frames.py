@@ -1,0 +1,67 @@
+"""The arena game's frame record (seed 000), validated once at the edge.
+
+Field names and JSON shapes are exactly the seed's, so its JavaScript client
+posts unchanged. Every float must be finite: NaN or Infinity would poison
+training and are rejected with the field's name.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+Vec2 = Annotated[list[FiniteFloat], Field(min_length=2, max_length=2)]
+ACTION_SIZE = 4  # move x, move y, attack, block (DESIGN.md 4.3)
+MAX_ENEMIES = 64
+MAX_OBSERVATION = 4096
+
+
+class Enemy(BaseModel):
+    """One opponent as the game sees it in this frame."""
+
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+    id: int = Field(description="Fighter id of the opponent.")
+    pos: Vec2 = Field(description="Position [x, y] in arena units.")
+    health: FiniteFloat = Field(description="Remaining health.")
+    vel: Vec2 | None = Field(None, description="Velocity [x, y], when the game sends it.")
+
+
+class FightFrame(BaseModel):
+    """One game frame of one fighter, exactly the JSON of seed 000's ``recordFrame``."""
+
+    model_config = ConfigDict(
+        extra="ignore",
+        allow_inf_nan=False,
+        json_schema_extra={
+            "example": {
+                "episode_id": 1,
+                "frame_number": 1,
+                "fighter_position": [0.0, 5.0],
+                "fighter_health": 100.0,
+                "fighter_velocity": [1.0, 0.5],
+                "enemies_state": [{"id": 2, "pos": [10.0, 0.0], "health": 90}],
+                "action_vector": [1.0, 0.0, 0.0, 0],
+                "reward_delta": 1.0,
+                "cumulative_reward": 1.0,
+                "observation_vector": [0.0, 0.05, 1.0],
+            }
+        },
+    )
+
+    episode_id: int = Field(description="Episode returned by POST /api/episodes.")
+    frame_number: int = Field(ge=0, description="Unique within the episode; retries dedupe on it.")
+    fighter_position: Vec2
+    fighter_health: FiniteFloat
+    fighter_velocity: Vec2
+    enemies_state: list[Enemy] = Field(default_factory=list, max_length=MAX_ENEMIES)
+    action_vector: Annotated[
+        list[FiniteFloat], Field(min_length=ACTION_SIZE, max_length=ACTION_SIZE)
+    ] = Field(description="move x, move y, attack, block; a button fires when > 0.")
+    reward_delta: FiniteFloat
+    cumulative_reward: FiniteFloat
+    observation_vector: Annotated[
+        list[FiniteFloat], Field(min_length=1, max_length=MAX_OBSERVATION)
+    ] = Field(description="The policy input; its length must match the fighter's obs_spec.")

@@ -1,0 +1,204 @@
+"""Accept frames: check them against their episode, log them durably, compact in the background.
+
+One ``FrameIngestor`` lives in each ingress replica. It owns that replica's
+write-ahead log, a small cache of episode facts (fighter, observation spec,
+open or closed) and the compaction loop. Nothing is acknowledged before its
+fsync, and nothing is logged unless every frame of the request passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from arenalab.datasets import compaction, reader
+from arenalab.datasets.codec import encode_batch
+from arenalab.datasets.frames import FightFrame
+from arenalab.datasets.schema import CUSTOM_OBS_SPEC, obs_spec_length
+from arenalab.datasets.wal import CrashHook, WriteAheadLog
+from arenalab.registry import ConflictError, Episode, NotFoundError, Registry
+from arenalab.settings import Settings
+from arenalab.storage import open_storage
+
+logger = logging.getLogger(__name__)
+OPEN_EPISODE_TTL_S = 2.0  # how stale an "open" status may be when another replica closes it
+
+
+class FrameError(ValueError):
+    """A frame is invalid for its episode; ``loc`` is the field path (HTTP 422)."""
+
+    def __init__(self, loc: Sequence[str | int], message: str) -> None:
+        super().__init__(message)
+        self.loc = tuple(loc)
+
+
+@dataclass
+class EpisodeFacts:
+    """What ingestion must know about an episode, cached per replica."""
+
+    fighter_id: int
+    obs_spec: str
+    obs_length: int | None
+    closed: bool
+    checked_at: float
+
+
+def declared_obs_spec(metadata: dict) -> str | None:
+    """The observation spec a fighter declares, validated; None if it declares none."""
+    name = metadata.get("obs_spec")
+    if name is None:
+        return None
+    try:
+        obs_spec_length(name)
+    except (KeyError, TypeError):
+        raise FrameError(
+            ("metadata_json", "obs_spec"), f"unknown observation spec {name!r}"
+        ) from None
+    return name
+
+
+class FrameIngestor:
+    """Validates, logs and compacts the frames one replica receives."""
+
+    def __init__(
+        self, settings: Settings, registry: Registry, *, crash_hook: CrashHook | None = None
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.wal_dir: Path = settings.wal_dir
+        self.storage = open_storage(settings)
+        self.wal = WriteAheadLog(
+            self.wal_dir,
+            max_pending_frames=settings.ingest_max_pending_frames,
+            segment_max_bytes=settings.ingest_segment_max_bytes,
+            crash_hook=crash_hook,
+        )
+        self._episodes: dict[int, EpisodeFacts] = {}
+        self._loop_task: asyncio.Task[None] | None = None
+        self._compacting = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Open this replica's log, then replay what crashed writers left behind."""
+        await self.wal.open()
+        await self.compact(roll=False)
+        self._loop_task = asyncio.create_task(self._compaction_loop(), name="compaction")
+
+    async def stop(self) -> None:
+        """Flush, stop the loop and compact everything this replica logged."""
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+        await self.wal.close()
+        await asyncio.to_thread(compaction.compact, self.wal_dir, self.storage)
+
+    async def ingest(self, frames: Sequence[FightFrame]) -> int:
+        """Log frames durably; returns how many were acknowledged (all or none)."""
+        if not frames:
+            return 0
+        episodes: dict[int, tuple[int, str]] = {}
+        lengths: dict[int, int] = {}  # custom specs: the first frame fixes the length
+        for index, frame in enumerate(frames):
+            facts = await self._facts(frame.episode_id)
+            expected = facts.obs_length or lengths.setdefault(
+                frame.episode_id, len(frame.observation_vector)
+            )
+            self._check(facts, frame, index, expected)
+            episodes[frame.episode_id] = (facts.fighter_id, facts.obs_spec)
+        payload = encode_batch(list(frames), episodes, time.time_ns() // 1000)
+        await self.wal.append(payload, len(frames))
+        for episode_id, length in lengths.items():
+            self._episodes[episode_id].obs_length = length
+        return len(frames)
+
+    async def close_episode(self, episode_id: int, **outcome: object) -> Episode:
+        """Close an episode, compact its frames and record how many it has."""
+        await asyncio.to_thread(self.registry.close_episode, episode_id, **outcome)
+        self._episodes.pop(episode_id, None)
+        await self.compact()
+        count = await asyncio.to_thread(
+            reader.episode_frame_count, self.storage, self.wal_dir, episode_id
+        )
+        return await asyncio.to_thread(self._set_frame_count, episode_id, count)
+
+    async def compact(self, *, roll: bool = True) -> compaction.CompactionResult:
+        """Seal this replica's segment and move sealed or orphaned segments into Parquet."""
+        async with self._compacting:
+            if roll:
+                await self.wal.roll()
+            result = await asyncio.to_thread(compaction.compact, self.wal_dir, self.storage)
+        if result.segments:
+            logger.info(
+                "compacted %d segments: %d frames into %d files, %d duplicates dropped",
+                result.segments, result.frames, len(result.files), result.duplicates,
+            )  # fmt: skip
+        return result
+
+    async def _compaction_loop(self) -> None:
+        interval = self.settings.ingest_compaction_interval_s
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(min(1.0, interval))
+            due = time.monotonic() - last >= interval
+            if due or self.wal.segment_bytes >= self.wal.segment_max_bytes:
+                try:
+                    await self.compact()
+                except Exception:  # keep serving; the segments stay for the next try
+                    logger.exception("compaction failed")
+                last = time.monotonic()
+
+    async def _facts(self, episode_id: int) -> EpisodeFacts:
+        facts = self._episodes.get(episode_id)
+        now = time.monotonic()
+        if facts is None or (not facts.closed and now - facts.checked_at > OPEN_EPISODE_TTL_S):
+            facts = await asyncio.to_thread(self._load_facts, episode_id, facts)
+            self._episodes[episode_id] = facts
+        return facts
+
+    def _load_facts(self, episode_id: int, cached: EpisodeFacts | None) -> EpisodeFacts:
+        episode = self.registry.get_episode(episode_id)
+        if cached is not None:
+            cached.closed = episode.status == "closed"
+            cached.checked_at = time.monotonic()
+            return cached
+        fighter = self.registry.get_fighter(episode.fighter_id)
+        spec = declared_obs_spec(fighter.metadata_json) or CUSTOM_OBS_SPEC
+        length = None
+        if spec == CUSTOM_OBS_SPEC:
+            first = reader.episode_frames(self.storage, self.wal_dir, episode_id, limit=1)
+            if first.num_rows:
+                length = len(first["observation_vector"][0])
+        else:
+            length = obs_spec_length(spec)
+        return EpisodeFacts(
+            fighter_id=episode.fighter_id,
+            obs_spec=spec,
+            obs_length=length,
+            closed=episode.status == "closed",
+            checked_at=time.monotonic(),
+        )
+
+    @staticmethod
+    def _check(facts: EpisodeFacts, frame: FightFrame, index: int, expected: int) -> None:
+        if facts.closed:
+            raise ConflictError(f"episode {frame.episode_id} is closed (frames[{index}])")
+        length = len(frame.observation_vector)
+        if length != expected:
+            raise FrameError(
+                (index, "observation_vector"),
+                f"expected {expected} values for obs_spec {facts.obs_spec!r} "
+                f"of episode {frame.episode_id}, got {length}",
+            )
+
+    def _set_frame_count(self, episode_id: int, count: int) -> Episode:
+        with self.registry.writing() as session:
+            episode = session.get(Episode, episode_id)
+            if episode is None:
+                raise NotFoundError(f"episode {episode_id} not found")
+            episode.frame_count = count
+        return episode
