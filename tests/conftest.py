@@ -56,16 +56,26 @@ def ray_head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayHead]:
     worker_base = random.randrange(20000, 60000, 1000)
     env = {**os.environ, "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}"}
     cmd = [
-        str(VENV_BIN / "ray"), "start", "--head", "--block", "--disable-usage-stats",
-        "--node-ip-address=127.0.0.1", f"--port={gcs_port}", "--num-cpus=2",
-        f"--dashboard-port={dashboard_port}", "--dashboard-host=127.0.0.1",
-        f"--ray-client-server-port={client_port}", f"--temp-dir={temp_dir}",
-        f"--min-worker-port={worker_base}", f"--max-worker-port={worker_base + 999}",
-    ]  # fmt: skip
+        str(VENV_BIN / "ray"),
+        "start",
+        "--head",
+        "--block",
+        "--disable-usage-stats",
+        "--node-ip-address=127.0.0.1",
+        f"--port={gcs_port}",
+        "--num-cpus=2",
+        f"--dashboard-port={dashboard_port}",
+        "--dashboard-host=127.0.0.1",
+        f"--ray-client-server-port={client_port}",
+        f"--temp-dir={temp_dir}",
+        f"--min-worker-port={worker_base}",
+        f"--max-worker-port={worker_base + 999}",
+    ]
     log = tmp_path_factory.mktemp("ray-head") / "ray-start.log"
     with log.open("w") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen(
+            cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     address = f"127.0.0.1:{gcs_port}"
     deadline = time.monotonic() + 90
     while True:
@@ -76,8 +86,12 @@ def ray_head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayHead]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"ray start failed, see {log}:\n{log.read_text()}") from None
             time.sleep(1)
-    head = RayHead(address=address, dashboard_url=f"http://127.0.0.1:{dashboard_port}",
-                   env={**RAY_AUTH, "ARENALAB_RAY_ADDRESS": address}, pid=proc.pid)  # fmt: skip
+    head = RayHead(
+        address=address,
+        dashboard_url=f"http://127.0.0.1:{dashboard_port}",
+        env={**RAY_AUTH, "ARENALAB_RAY_ADDRESS": address},
+        pid=proc.pid,
+    )
     yield head
     ray.shutdown()
     os.killpg(proc.pid, signal.SIGTERM)

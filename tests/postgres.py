@@ -53,17 +53,43 @@ class PostgresServer:
         self.root.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres")
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "arenalab",
-                  "--auth=trust", "-E", "UTF8")  # fmt: skip
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-l",
-                  str(self.root / "server.log"), "-o",
-                  f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1", "start")  # fmt: skip
-        self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
-                  "-U", "arenalab", "arenalab_test")  # fmt: skip
+        self._run(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "arenalab",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+        )
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-w",
+            "-l",
+            str(self.root / "server.log"),
+            "-o",
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1",
+            "start",
+        )
+        self._run(
+            str(self.bin / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "arenalab",
+            "arenalab_test",
+        )
         return f"postgresql+psycopg://arenalab@127.0.0.1:{self.port}/arenalab_test"
 
     def stop(self) -> None:
         """Stop the server and delete its files."""
-        subprocess.run(_as_server_user([str(self.bin / "pg_ctl"), "-D", str(self.data),
-                                        "-m", "fast", "stop"]), capture_output=True)  # fmt: skip
+        subprocess.run(
+            _as_server_user([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(self.root, ignore_errors=True)

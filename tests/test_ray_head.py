@@ -4,6 +4,8 @@ import ray
 
 
 def test_ray_head_runs_tasks(ray_head):
+    """The shared head runs remote tasks with the 2 CPUs it was started with."""
+
     @ray.remote
     def square(x: int) -> int:
         return x * x

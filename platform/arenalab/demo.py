@@ -36,8 +36,7 @@ STEPS: list[tuple[str, Step]] = [
 def run_demo(settings: Settings, report: Callable[[str], None] = print) -> list[Check]:
     """Run every demo step on one Ray instance, then the doctor's checks."""
     if not ray.is_initialized():
-        ray.init(address=settings.ray_address or None, log_to_driver=False,
-                 logging_level="ERROR")  # fmt: skip
+        ray.init(address=settings.ray_address or None, log_to_driver=False, logging_level="ERROR")
     try:
         for title, step in STEPS:
             report(f"== {title}")

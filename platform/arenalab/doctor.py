@@ -17,8 +17,17 @@ from arenalab.registry.database import schema_revision
 from arenalab.settings import Settings
 from arenalab.storage import open_storage
 
-PACKAGES = ("arenalab", "ray", "torch", "gymnasium", "numpy", "pyarrow", "fastapi",
-            "pydantic", "sqlalchemy")  # fmt: skip
+PACKAGES = (
+    "arenalab",
+    "ray",
+    "torch",
+    "gymnasium",
+    "numpy",
+    "pyarrow",
+    "fastapi",
+    "pydantic",
+    "sqlalchemy",
+)
 RAY_CONNECT_TIMEOUT_S = 5.0
 
 
@@ -53,14 +62,20 @@ def check_ray(settings: Settings) -> str:
             pass  # fail fast with "connection refused" instead of Ray's long retry loop
     started_here = not ray.is_initialized()
     if started_here:
-        ray.init(address=address or None, log_to_driver=False, logging_level="ERROR",
-                 include_dashboard=False if not address else None)  # fmt: skip
+        ray.init(
+            address=address or None,
+            log_to_driver=False,
+            logging_level="ERROR",
+            include_dashboard=False if not address else None,
+        )
     try:
         resources = ray.cluster_resources()
         nodes = sum(1 for node in ray.nodes() if node["Alive"])
         where = address or "local"
-        return f"{where}: {nodes} node(s), {resources.get('CPU', 0):g} CPU, "\
-            f"{resources.get('GPU', 0):g} GPU"  # fmt: skip
+        return (
+            f"{where}: {nodes} node(s), {resources.get('CPU', 0):g} CPU, "
+            f"{resources.get('GPU', 0):g} GPU"
+        )
     finally:
         if started_here:
             ray.shutdown()

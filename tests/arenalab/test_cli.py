@@ -13,11 +13,18 @@ ARENALAB = str(Path(sys.executable).parent / "arenalab")
 def run(*args: str, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``arenalab ARGS`` with only the given ARENALAB_ settings."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ARENALAB_")}
-    return subprocess.run([ARENALAB, *args], env={**clean, **env}, cwd=cwd, capture_output=True,
-                          text=True, timeout=300)  # fmt: skip
+    return subprocess.run(
+        [ARENALAB, *args],
+        env={**clean, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_help_explains_every_command(tmp_path: Path) -> None:
+    """`arenalab --help` lists the foundation's commands."""
     result = run("--help", env={"ARENALAB_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0
     for command in ("doctor", "demo", "registry"):
@@ -25,6 +32,7 @@ def test_help_explains_every_command(tmp_path: Path) -> None:
 
 
 def test_doctor_is_healthy_against_the_test_cluster(ray_head: RayHead, tmp_path: Path) -> None:
+    """Doctor joins the cluster by ARENALAB_RAY_ADDRESS, creates the registry, exits 0."""
     result = run("doctor", env={**ray_head.env, "ARENALAB_DATA_DIR": str(tmp_path / "data")})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ray" in result.stdout and "2 CPU" in result.stdout
@@ -33,26 +41,34 @@ def test_doctor_is_healthy_against_the_test_cluster(ray_head: RayHead, tmp_path:
 
 
 def test_doctor_fails_when_ray_is_unreachable(tmp_path: Path) -> None:
-    result = run("doctor", env={"ARENALAB_DATA_DIR": str(tmp_path),
-                                "ARENALAB_RAY_ADDRESS": "127.0.0.1:1"})  # fmt: skip
+    """An unreachable Ray address is reported as FAIL with exit status 1."""
+    result = run(
+        "doctor", env={"ARENALAB_DATA_DIR": str(tmp_path), "ARENALAB_RAY_ADDRESS": "127.0.0.1:1"}
+    )
     assert result.returncode == 1
     assert "FAIL" in result.stdout
 
 
 def test_doctor_fails_when_storage_is_not_writable(tmp_path: Path) -> None:
+    """Storage that cannot take a file is reported, and the exit status says so."""
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    result = run("doctor", "--skip-ray", env={"ARENALAB_DATA_DIR": str(tmp_path / "d"),
-                                              "ARENALAB_STORAGE": str(blocker / "x")})  # fmt: skip
+    result = run(
+        "doctor",
+        "--skip-ray",
+        env={"ARENALAB_DATA_DIR": str(tmp_path / "d"), "ARENALAB_STORAGE": str(blocker / "x")},
+    )
     assert result.returncode == 1 and "not writable" in result.stdout
 
 
 def test_bad_setting_names_the_variable(tmp_path: Path) -> None:
+    """A bad ARENALAB_ value stops the command with the variable's name."""
     result = run("doctor", env={"ARENALAB_DATA_DIR": str(tmp_path), "ARENALAB_PORT": "x"})
     assert result.returncode == 2 and "ARENALAB_PORT" in result.stderr
 
 
 def test_registry_backup_and_restore_commands(tmp_path: Path) -> None:
+    """Backup writes a file, restore puts it back, a missing file is named."""
     env = {"ARENALAB_DATA_DIR": str(tmp_path / "data")}
     assert run("registry", "status", env=env).returncode == 0
     backup_file = tmp_path / "backup.db"

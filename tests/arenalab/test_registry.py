@@ -6,11 +6,10 @@ import multiprocessing
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
-
 from arenalab.registry import ConflictError, NotFoundError, Registry
 from arenalab.registry.backup import backup, restore
 from arenalab.registry.database import schema_revision
+from sqlalchemy import inspect
 
 WRITERS, ROWS_PER_WRITER = 20, 25
 
@@ -23,26 +22,45 @@ def registry(request: pytest.FixtureRequest, tmp_path: Path) -> Registry:
     url = request.getfixturevalue("postgres_url")
     registry = Registry.from_url(url)
     with registry.engine.begin() as connection:  # each test starts from empty tables
-        for table in ("metrics", "models", "training_sessions", "episodes", "experiments",
-                      "fighters"):  # fmt: skip
+        for table in (
+            "metrics",
+            "models",
+            "training_sessions",
+            "episodes",
+            "experiments",
+            "fighters",
+        ):
             connection.exec_driver_sql(f"TRUNCATE {table} RESTART IDENTITY CASCADE")
     return registry
 
 
 def test_schema_is_created_and_versioned(registry: Registry) -> None:
+    """Opening a registry creates every table at a recorded Alembic revision."""
     tables = set(inspect(registry.engine).get_table_names())
-    assert {"fighters", "episodes", "experiments", "training_sessions", "models", "metrics"} <= tables
+    assert {
+        "fighters",
+        "episodes",
+        "experiments",
+        "training_sessions",
+        "models",
+        "metrics",
+    } <= tables
     assert schema_revision(registry.engine) is not None
     Registry(registry.engine)  # opening again is a no-op upgrade, not an error
 
 
 def test_seed_fighter_episode_round_trip(registry: Registry) -> None:
+    """The seed's fighter and episode flow round-trips; stats count closed episodes."""
     fighter = registry.create_fighter("bacon-cyborg.glb", {"size": 1.0, "speed": 1.0})
     assert registry.get_fighter(fighter.id).metadata_json == {"size": 1.0, "speed": 1.0}
     won = registry.create_episode(fighter.id, episode_number=1, opponent_ids=[2, 3, 4])
     lost = registry.create_episode(fighter.id, episode_number=2, opponent_ids=[2])
-    registry.close_episode(won.id, total_reward=150.5, duration_frames=3000, is_victory=True, rank=1)
-    registry.close_episode(lost.id, total_reward=-20.0, duration_frames=1000, is_victory=False, rank=3)
+    registry.close_episode(
+        won.id, total_reward=150.5, duration_frames=3000, is_victory=True, rank=1
+    )
+    registry.close_episode(
+        lost.id, total_reward=-20.0, duration_frames=1000, is_victory=False, rank=3
+    )
     registry.create_episode(fighter.id, episode_number=3)  # still open: not in the stats
 
     stats = registry.fighter_stats(fighter.id)
@@ -53,6 +71,7 @@ def test_seed_fighter_episode_round_trip(registry: Registry) -> None:
 
 
 def test_unknown_ids_raise_not_found(registry: Registry) -> None:
+    """Unknown ids raise NotFoundError naming the id and write nothing."""
     with pytest.raises(NotFoundError, match="fighter 999"):
         registry.get_fighter(999)
     with pytest.raises(NotFoundError, match="fighter 999"):
@@ -61,6 +80,7 @@ def test_unknown_ids_raise_not_found(registry: Registry) -> None:
 
 
 def test_best_model_follows_the_one_rule(registry: Registry) -> None:
+    """Best is the highest rating per fighter, highest eval return per experiment."""
     fighter = registry.create_fighter("a.glb")
     experiment = registry.create_experiment(name="pac", algorithm="PPO", environment="pacman")
     common = {"algorithm": "PPO", "env_id": "arenalab/Arena-v0", "obs_spec": "arena-obs-v1"}
@@ -75,21 +95,26 @@ def test_best_model_follows_the_one_rule(registry: Registry) -> None:
     assert [m.is_best for m in registry.list_models(fighter_id=fighter.id)] == [True, False]
 
     pac = {"algorithm": "PPO", "env_id": "arenalab/PacMan-v0", "obs_spec": "pacman-obs-v0"}
-    low = registry.register_model(experiment_id=experiment.id, checkpoint_uri="/p/1",
-                                  eval_return=3.0, **pac)  # fmt: skip
-    high = registry.register_model(experiment_id=experiment.id, checkpoint_uri="/p/2",
-                                   eval_return=9.0, **pac)  # fmt: skip
+    low = registry.register_model(
+        experiment_id=experiment.id, checkpoint_uri="/p/1", eval_return=3.0, **pac
+    )
+    high = registry.register_model(
+        experiment_id=experiment.id, checkpoint_uri="/p/2", eval_return=9.0, **pac
+    )
     assert registry.best_model(experiment_id=experiment.id).id == high.id
     assert not registry.get_model(low.id).is_best
 
 
 def test_experiment_in_use_cannot_be_deleted(registry: Registry) -> None:
+    """Metrics advance a session; an experiment with sessions cannot be deleted."""
     experiment = registry.create_experiment(name="e", algorithm="DQN", environment="pacman")
     session = registry.create_session(experiment_id=experiment.id)
     registry.record_metrics(session.id, iteration=1, env_steps=512, values={"return": 1.5})
     registry.record_metrics(session.id, iteration=2, env_steps=1024, values={"return": 2.5})
     assert registry.get_session(session.id).env_steps == 1024
-    assert [m.values["return"] for m in registry.list_metrics(session.id, after_iteration=1)] == [2.5]
+    assert [m.values["return"] for m in registry.list_metrics(session.id, after_iteration=1)] == [
+        2.5
+    ]
     with pytest.raises(ConflictError):
         registry.delete_experiment(experiment.id)
     spare = registry.create_experiment(name="spare", algorithm="PPO", environment="pacman")
@@ -116,6 +141,7 @@ def test_concurrent_writers_lose_nothing(registry: Registry) -> None:
 
 
 def test_backup_and_restore_round_trip(registry: Registry, tmp_path: Path) -> None:
+    """A backup restores exactly the rows that existed when it was taken."""
     kept = registry.create_fighter("kept.glb")
     target = backup(registry.engine, tmp_path / "registry.backup")
     registry.create_fighter("after-backup.glb")

@@ -3,11 +3,11 @@
 from pathlib import Path
 
 import pytest
-
 from arenalab.settings import SettingsError, load_settings
 
 
 def test_embedded_defaults_live_in_the_data_dir(data_dir: Path) -> None:
+    """With no configuration everything lives under ARENALAB_DATA_DIR."""
     settings = load_settings()
     assert settings.data_dir == data_dir.resolve()
     assert settings.storage == str(data_dir.resolve())
@@ -16,8 +16,10 @@ def test_embedded_defaults_live_in_the_data_dir(data_dir: Path) -> None:
     assert "http://localhost:8000" in settings.cors_origins  # the seed's game server
 
 
-def test_environment_and_dotenv(data_dir: Path, monkeypatch: pytest.MonkeyPatch,
-                                tmp_path: Path) -> None:  # fmt: skip
+def test_environment_and_dotenv(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Values come from .env and ARENALAB_ variables, lists from comma strings."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("ARENALAB_PORT=9001\nARENALAB_STORAGE=s3://bucket/arena\n")
     monkeypatch.setenv("ARENALAB_CORS_ORIGINS", "http://game.local:8000, http://lab.local")
@@ -37,8 +39,10 @@ def test_environment_and_dotenv(data_dir: Path, monkeypatch: pytest.MonkeyPatch,
         ("ARENALAB_API_KEY", None),  # exposed bind without a key
     ],
 )
-def test_invalid_settings_name_the_variable(data_dir: Path, monkeypatch: pytest.MonkeyPatch,
-                                            variable: str, value: str | None) -> None:  # fmt: skip
+def test_invalid_settings_name_the_variable(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str | None
+) -> None:
+    """Each invalid value is reported with the variable to fix."""
     if value is None:
         monkeypatch.setenv("ARENALAB_HOST", "0.0.0.0")
     else:
@@ -48,6 +52,7 @@ def test_invalid_settings_name_the_variable(data_dir: Path, monkeypatch: pytest.
 
 
 def test_exposed_bind_with_a_key_is_accepted(data_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    """Binding beyond loopback is allowed once an API key is set."""
     monkeypatch.setenv("ARENALAB_HOST", "0.0.0.0")
     monkeypatch.setenv("ARENALAB_API_KEY", "s3cret")
     settings = load_settings()

@@ -1,5 +1,7 @@
 """``arenalab doctor``: is this machine ready to run arenalab?"""
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -9,7 +11,7 @@ from arenalab.doctor import run_checks, versions
 
 
 def command(
-    skip_ray: bool = typer.Option(False, "--skip-ray", help="Do not start or join Ray."),
+    skip_ray: Annotated[bool, typer.Option("--skip-ray", help="Do not start or join Ray.")] = False,
 ) -> None:
     """Print versions and check Ray, storage and the registry; exit 1 if anything is wrong."""
     settings = settings_or_exit()

@@ -1,6 +1,7 @@
 """``arenalab registry``: schema status, upgrades, backups and restores."""
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -25,7 +26,9 @@ def status() -> None:
 
 
 @app.command(name="backup")
-def backup_command(file: Path = typer.Argument(..., help="Where to write the backup.")) -> None:
+def backup_command(
+    file: Annotated[Path, typer.Argument(help="Where to write the backup.")],
+) -> None:
     """Write a consistent copy of the registry while it stays in use."""
     try:
         typer.echo(f"backed up to {backup(_open().engine, file)}")
@@ -35,7 +38,9 @@ def backup_command(file: Path = typer.Argument(..., help="Where to write the bac
 
 
 @app.command(name="restore")
-def restore_command(file: Path = typer.Argument(..., help="A file written by `backup`.")) -> None:
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="A file written by `backup`.")],
+) -> None:
     """Replace the registry's contents with a backup."""
     try:
         restore(_open().engine, file)

@@ -44,9 +44,14 @@ def restore(engine: Engine, source: Path) -> None:
             copy.backup(live)
         return
     _pg_tool(
-        "pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-        f"--dbname={_libpq_url(engine)}", str(source),
-    )  # fmt: skip
+        "pg_restore",
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--single-transaction",
+        f"--dbname={_libpq_url(engine)}",
+        str(source),
+    )
 
 
 def _sqlite(engine: Engine) -> sqlite3.Connection:

@@ -53,7 +53,7 @@ class Registry:
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Registry:
-        """Open the registry named by ``ARENALAB_DATABASE_URL`` (default: SQLite in the data dir)."""
+        """Open the registry at ``ARENALAB_DATABASE_URL`` (default: SQLite in the data dir)."""
         return cls.from_url((settings or get_settings()).database_url)
 
     @contextmanager

@@ -1,4 +1,4 @@
-"""initial schema
+"""Initial schema: fighters, episodes, experiments, training sessions, models, metrics.
 
 Revision ID: 0001
 Revises:
