@@ -1,0 +1,143 @@
+"""Single-agent arena: one learning fighter against scripted or frozen opponents."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from arenalab.envs.arena import spec
+from arenalab.envs.arena.config import ArenaConfig
+from arenalab.envs.arena.game import ArenaGame
+from arenalab.envs.arena.heuristic import ArenaHeuristic
+from arenalab.envs.arena.render import RENDER_MODES, render_game
+from arenalab.envs.baselines import Policy, resolve_policy
+from arenalab.envs.settings import check_render_mode, parse_settings
+from gymnasium import spaces
+
+
+def observation_space() -> spaces.Box:
+    """The ``arena-obs-v1`` Box every fighter observes."""
+    low, high = spec.bounds()
+    return spaces.Box(low, high, dtype=np.float32)
+
+
+def action_space() -> spaces.Box:
+    """Move x, move y, attack, block; buttons fire when > 0 (DESIGN.md 4.3)."""
+    return spaces.Box(-1.0, 1.0, (4,), dtype=np.float32)
+
+
+def check_action(action: Any, agent: str) -> np.ndarray:
+    """Refuse actions that are not four numbers (values are clipped to [-1, 1] later)."""
+    value = np.asarray(action, dtype=np.float64)
+    if value.shape != (4,):
+        raise ValueError(f"action for {agent} must have shape (4,), got shape {value.shape}")
+    return value
+
+
+class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
+    """One learning fighter in the seed-000 arena against scripted or frozen opponents.
+
+    ## Description
+    2 to 8 fighters in a square arena (origin at the centre). Each step is 0.05 s: a
+    fighter moves at up to ``5 * speed`` units/s (half while blocking), hits every enemy
+    whose body is within ``1.5 * size`` of its centre for 10 health (2.5 if blocked),
+    then waits 10 steps. Bodies have radius ``0.5 * size`` and push each other apart.
+    Opponents follow ``opponent_policy``: "heuristic" (attack the weakest, guard when
+    low), "random", or a callable ``arena-obs-v1 -> action`` such as a frozen policy.
+
+    ## Action Space
+    ``Box(-1, 1, (4,), float32)``: move x, move y, attack, block. A button fires when its
+    value is > 0, so the seed's ``[1.0, 0.0, 0.0, 0]`` means "move right".
+
+    ## Observation Space
+    ``arena-obs-v1``: ``Box((49,), float32)``, the fighter's own block then 7 enemy slots
+    nearest first (:mod:`arenalab.envs.arena.spec`, ``arenalab envs spec arena``).
+
+    ## Rewards
+    Per step -0.002, +0.05 per health point dealt, -0.05 per point taken, +2 per kill,
+    -2 on death, +5 for the last fighter standing (:mod:`arenalab.envs.arena.rules`).
+
+    ## Episode End
+    Terminated when the learner falls or at most one fighter stands
+    (``info["is_victory"]`` says whether the learner won); truncated after ``max_steps``.
+
+    ## Arguments
+    ``ArenaEnv(env_config=None, render_mode=None, **kwargs)``, validated by
+    :class:`~arenalab.envs.arena.config.ArenaConfig`: ``num_fighters`` (2-8, default 2),
+    ``fighters`` (list of ``{id, size, speed}``), ``arena_size`` (20), ``learner``
+    (default the first id), ``opponent_policy`` ("heuristic"), ``max_steps`` (600), and
+    the visualization group (``fps``, ``render_scale`` in pixels per unit, ``show_grid``,
+    ``show_stats``, ``highlight_path`` = trails).
+
+    ## Version History
+    * v0: initial version.
+    """
+
+    metadata: dict[str, Any] = {"render_modes": RENDER_MODES, "render_fps": 10}
+
+    def __init__(
+        self,
+        env_config: Mapping[str, Any] | None = None,
+        *,
+        render_mode: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.config, config_mode = parse_settings(ArenaConfig, env_config, kwargs)
+        self.render_mode = check_render_mode(render_mode or config_mode, RENDER_MODES)
+        self.metadata = {**self.metadata, "render_fps": self.config.fps}
+        self.game = ArenaGame(self.config)
+        self.learner = self.config.fighter_ids.index(self.config.learner)
+        self.observation_space = observation_space()
+        self.action_space = action_space()
+        self._opponent: Policy | None = None
+        self._actions = np.zeros((self.game.count, 4))
+
+    def heuristic_policy(self) -> Policy:
+        """The scripted fighter, sized for this arena."""
+        return ArenaHeuristic(self.config.arena_size)
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Place the fighters; a seed also re-seeds a random opponent policy."""
+        super().reset(seed=seed)
+        if self._opponent is None or seed is not None:
+            opponent_seed = int(self.np_random.integers(2**31))
+            self._opponent = resolve_policy(self.config.opponent_policy, self, opponent_seed)
+        self.game.reset(self.np_random)
+        self._obs = self.game.observations()
+        return self._obs[self.learner], self._info()
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        """Act for the learner, ask the opponent policy for everyone else, advance 0.05 s."""
+        game, actions, learner = self.game, self._actions, self.learner
+        actions[learner] = check_action(action, self.config.learner)
+        for seat in np.flatnonzero(game.alive):
+            if seat != learner:
+                actions[seat] = self._opponent(self._obs[seat])
+        reward = float(game.step(actions)[learner])
+        self._obs = game.observations()
+        terminated = bool(game.over or not game.alive[learner])
+        truncated = not terminated and game.steps >= self.config.max_steps
+        info = self._info()
+        if terminated or truncated:
+            info["is_victory"] = game.winner == learner
+        return self._obs[learner], reward, terminated, truncated, info
+
+    def _info(self) -> dict[str, Any]:
+        game = self.game
+        return {"health": float(game.health[self.learner]), "alive": int(game.alive.sum())}
+
+    def frame(self) -> dict[str, Any]:
+        """The learner's current view as a seed-000 fight frame."""
+        return self.game.frame(self.learner)
+
+    def render(self) -> np.ndarray | str | None:
+        """Draw the current frame in ``render_mode`` (None when no mode was chosen)."""
+        return render_game(self.game, self.config, self.render_mode)
+
+    def state(self) -> dict[str, Any]:
+        """JSON-serialisable arena state for client-side renderers."""
+        return self.game.state()
