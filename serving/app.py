@@ -1,0 +1,68 @@
+"""One FastAPI application from a list of routers: the single ingress of every Serve app.
+
+Later issues add their routers (policy inference, lab API, live WebSocket) to
+``MOUNTS``; the app, its lifespan (opening the runtime), CORS, body limit and
+error handlers are shared. The same app runs under Ray Serve
+(``arenalab.serving.deployment``) or any ASGI server, which tests use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import arenalab
+from arenalab.serving import errors, health, ingest
+from arenalab.serving.runtime import Runtime
+from arenalab.settings import Settings
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A router, its prefix, and whether it also answers without the prefix (hidden)."""
+
+    router: APIRouter
+    prefix: str = ""
+    also_unprefixed: bool = False
+
+
+MOUNTS: list[Mount] = [
+    Mount(health.router),
+    Mount(ingest.router, prefix="/api", also_unprefixed=True),  # seed 000 documents both
+]
+
+
+def create_app(settings: Settings, mounts: Sequence[Mount] = MOUNTS) -> FastAPI:
+    """Build the API for ``settings``; the runtime opens on startup and closes on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.runtime = await Runtime.open(settings)
+        try:
+            yield
+        finally:
+            await app.state.runtime.close()
+
+    app = FastAPI(
+        title="arenalab",
+        version=arenalab.__version__,
+        summary="Game frames in, trained fighters out.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(errors.BodyLimitMiddleware, max_bytes=settings.ingest_max_body_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["X-Total-Count", "Retry-After"],
+    )
+    errors.install(app)
+    for mount in mounts:
+        app.include_router(mount.router, prefix=mount.prefix)
+        if mount.also_unprefixed:
+            app.include_router(mount.router, include_in_schema=False)
+    return app

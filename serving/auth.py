@@ -1,0 +1,103 @@
+"""Who may call what (DESIGN.md 4.5).
+
+With no API key configured (only allowed on a loopback bind) everything is
+open, so the seed's client works unchanged. With a key, the registry and read
+endpoints need it, and ingestion accepts either the key or the episode's
+ingest token: an HMAC of (episode, expiry) under a key derived from the API
+key, minted by ``POST /api/episodes``. A browser holds only that token, which
+expires and names one episode. Credentials come as ``Authorization: Bearer``,
+``X-API-Key`` or, for browser WebSockets (no custom headers), ``?token=``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated
+
+from arenalab.serving.runtime import get_runtime
+from arenalab.settings import Settings
+from fastapi import Depends, HTTPException
+from starlette.requests import HTTPConnection
+
+TOKEN_PREFIX = "ait1"
+_CONTEXT = b"arenalab-ingest-token-v1"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: an admin (or an open loopback server), or one episode's ingester."""
+
+    admin: bool
+    episode_id: int | None = None
+
+    def require_episode(self, episode_id: int) -> None:
+        """Refuse a token scoped to another episode."""
+        if not self.admin and self.episode_id != episode_id:
+            raise HTTPException(403, f"the ingest token is not valid for episode {episode_id}")
+
+
+def _signing_key(settings: Settings) -> bytes:
+    assert settings.api_key is not None  # noqa: S101 - callers check auth is on
+    return hmac.new(settings.api_key.get_secret_value().encode(), _CONTEXT, hashlib.sha256).digest()
+
+
+def _signature(key: bytes, episode_id: int, expires: int) -> str:
+    digest = hmac.new(key, f"{episode_id}.{expires}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def mint_ingest_token(settings: Settings, episode_id: int) -> tuple[str, int] | None:
+    """A token for one episode and its expiry (unix seconds); None when auth is off."""
+    if settings.api_key is None:
+        return None
+    expires = int(time.time()) + settings.ingest_token_ttl_s
+    signature = _signature(_signing_key(settings), episode_id, expires)
+    return f"{TOKEN_PREFIX}.{episode_id}.{expires}.{signature}", expires
+
+
+def authenticate(settings: Settings, credential: str | None) -> Principal:
+    """Turn a presented credential into a Principal, or raise 401."""
+    if settings.api_key is None:
+        return Principal(admin=True)
+    if not credential:
+        raise HTTPException(401, "missing credentials: send the API key or an ingest token")
+    if hmac.compare_digest(credential, settings.api_key.get_secret_value()):
+        return Principal(admin=True)
+    parts = credential.split(".")
+    if len(parts) == 4 and parts[0] == TOKEN_PREFIX and parts[1].isdigit() and parts[2].isdigit():
+        episode_id, expires = int(parts[1]), int(parts[2])
+        good = _signature(_signing_key(settings), episode_id, expires)
+        if hmac.compare_digest(parts[3], good):
+            if expires < time.time():
+                raise HTTPException(401, "the ingest token has expired")
+            return Principal(admin=False, episode_id=episode_id)
+    raise HTTPException(401, "invalid API key or ingest token")
+
+
+def _credential(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+    bearer = headers.get("authorization", "")
+    if bearer.lower().startswith("bearer "):
+        return bearer[7:].strip()
+    return headers.get("x-api-key") or query.get("token")
+
+
+def caller(connection: HTTPConnection) -> Principal:
+    """Dependency: whoever presented the request's or socket's credentials."""
+    settings = get_runtime(connection).settings
+    return authenticate(settings, _credential(connection.headers, connection.query_params))
+
+
+def admin(principal: Annotated[Principal, Depends(caller)]) -> Principal:
+    """Dependency: the API key (or an open loopback server), not an ingest token."""
+    if not principal.admin:
+        raise HTTPException(403, "this endpoint needs the API key, not an ingest token")
+    return principal
+
+
+Caller = Annotated[Principal, Depends(caller)]
+Admin = Annotated[Principal, Depends(admin)]

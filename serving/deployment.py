@@ -1,0 +1,64 @@
+"""The Ray Serve application: one ingress deployment serving ``create_app``'s API.
+
+``build_app`` is a typed Serve app builder, so ``serve deploy`` passes its
+arguments from ``serve_config.yaml`` (validated by pydantic) and
+``arenalab serve`` passes them in Python. Settings travel as overrides in the
+arguments (plus the replica's ``ARENALAB_*`` environment), so a replica on any
+node opens the same registry, log folder and storage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arenalab.serving.app import create_app
+from arenalab.settings import load_settings
+from fastapi import FastAPI
+from pydantic import BaseModel, Field
+from ray import serve
+from ray.serve import Application
+from ray.serve.schema import LoggingConfig
+
+DEPLOYMENT_NAME = "ArenalabIngress"
+
+
+class IngressArgs(BaseModel):
+    """Arguments of the Serve application (``args:`` in serve_config.yaml)."""
+
+    settings: dict[str, Any] = Field(
+        default_factory=dict, description="Settings overrides (names as in Settings, lowercase)."
+    )
+    num_replicas: int = Field(1, ge=1, description="Ingress replicas; each has its own log.")
+    max_ongoing_requests: int = Field(
+        1024, ge=1, description="Concurrent requests per replica; an open WebSocket holds one."
+    )
+    max_queued_requests: int = Field(
+        2048, ge=-1, description="Requests waiting per caller before Serve answers 503."
+    )
+    num_cpus: float = Field(0.5, ge=0, description="CPUs reserved per replica.")
+
+
+@serve.ingress()
+class ArenalabIngress:
+    """The ingress replica: settings in, the whole API out."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self._settings = load_settings(**settings)
+
+    def __serve_build_asgi_app__(self) -> FastAPI:
+        return create_app(self._settings)
+
+
+def build_app(args: IngressArgs) -> Application:
+    """Bind the ingress with its deployment options (the typed Serve app builder)."""
+    deployment = serve.deployment(
+        ArenalabIngress,
+        name=DEPLOYMENT_NAME,
+        num_replicas=args.num_replicas,
+        max_ongoing_requests=args.max_ongoing_requests,
+        max_queued_requests=args.max_queued_requests,
+        ray_actor_options={"num_cpus": args.num_cpus},
+        logging_config=LoggingConfig(enable_access_log=False),
+        backpressure_config={"status_code": 503, "retry_after_s": 1},
+    )
+    return deployment.bind(args.settings)

@@ -1,0 +1,57 @@
+"""``GET /health``: is Ray up, can we reach the database and write the storage."""
+
+from __future__ import annotations
+
+import asyncio
+
+from arenalab.serving.runtime import Runtime, RuntimeDep
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+router = APIRouter(tags=["health"])
+
+
+def _ray() -> dict:
+    import ray
+
+    if not ray.is_initialized():  # served by a plain ASGI server (tests, tools)
+        return {"ok": True, "connected": False, "version": ray.__version__}
+    nodes = [node for node in ray.nodes() if node["Alive"]]
+    return {"ok": bool(nodes), "connected": True, "version": ray.__version__, "nodes": len(nodes)}
+
+
+def _database(runtime: Runtime) -> dict:
+    with runtime.registry.reading() as session:
+        session.execute(text("SELECT 1"))
+    return {"ok": True, "backend": runtime.registry.engine.dialect.name}
+
+
+def _storage(runtime: Runtime) -> dict:
+    runtime.storage.check_writable()
+    return {"ok": True, "uri": runtime.storage.uri}
+
+
+async def _check(probe, *args) -> dict:  # noqa: ANN001 - any probe function
+    try:
+        return await asyncio.to_thread(probe, *args)
+    except Exception as exc:  # noqa: BLE001 - health reports failures, it never raises
+        return {"ok": False, "error": str(exc)}
+
+
+@router.get("/health")
+async def health(runtime: RuntimeDep) -> JSONResponse:
+    """200 with each component's status when all are healthy, else 503 with the same body."""
+    parts = {
+        "ray": await _check(_ray),
+        "database": await _check(_database, runtime),
+        "storage": await _check(_storage, runtime),
+        "ingest": {
+            "ok": True,
+            "wal_dir": str(runtime.ingestor.wal_dir),
+            "wal_segment_bytes": runtime.ingestor.wal.segment_bytes,
+        },  # fmt: skip
+    }
+    healthy = all(part["ok"] for part in parts.values())
+    body = {"status": "healthy" if healthy else "unhealthy", **parts}
+    return JSONResponse(body, status_code=200 if healthy else 503)

@@ -1,0 +1,48 @@
+"""What every route needs, opened once per process by the app's lifespan.
+
+Routers get it with ``Depends(get_runtime)``; later apps (policy, lab, live)
+add their own objects here rather than opening globals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from arenalab.datasets.ingest import FrameIngestor
+from arenalab.registry import Registry
+from arenalab.settings import Settings
+from arenalab.storage import Storage
+from fastapi import Depends
+from starlette.requests import HTTPConnection
+
+
+@dataclass
+class Runtime:
+    """The settings, registry, storage and frame ingestor of this replica."""
+
+    settings: Settings
+    registry: Registry
+    storage: Storage
+    ingestor: FrameIngestor
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Runtime:
+        """Open the registry and start ingestion (replaying logs a crash left behind)."""
+        registry = Registry.from_settings(settings)
+        ingestor = FrameIngestor(settings, registry)
+        await ingestor.start()
+        return cls(settings, registry, ingestor.storage, ingestor)
+
+    async def close(self) -> None:
+        """Flush and compact what this replica logged, then release the database."""
+        await self.ingestor.stop()
+        self.registry.engine.dispose()
+
+
+def get_runtime(connection: HTTPConnection) -> Runtime:
+    """The runtime of the app serving this request or socket."""
+    return connection.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

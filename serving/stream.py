@@ -1,0 +1,98 @@
+"""The WebSocket frame stream: many messages in flight, one cumulative ack per fsync.
+
+Protocol (``WS /api/fight-frames/stream``): each client message is one frame
+or a JSON list of frames. The server answers ``{"type": "ack", "frames": F,
+"messages": M}`` where F and M count everything stored so far on this socket,
+so a client keeps unacknowledged frames and resends them after a reconnect
+(duplicates are dropped on (episode_id, frame_number)). A rejected message gets
+``{"type": "error", "message": i, "status": s, "detail": ...}`` (i counts from 0)
+and stores nothing; 503 carries ``retry_after``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from arenalab.datasets import FightFrame
+from arenalab.datasets.ingest import FrameError
+from arenalab.datasets.wal import QueueFullError
+from arenalab.registry import ConflictError, NotFoundError
+from arenalab.serving.auth import Principal
+from arenalab.serving.errors import RETRY_AFTER_S, frame_error_detail
+from arenalab.serving.runtime import Runtime
+from fastapi import HTTPException, WebSocket, WebSocketDisconnect
+from pydantic import TypeAdapter, ValidationError
+
+_MESSAGE = TypeAdapter(FightFrame | list[FightFrame])
+MAX_IN_FLIGHT = 256  # messages awaiting their fsync per socket; beyond it reading pauses
+
+
+async def serve(websocket: WebSocket, runtime: Runtime, caller: Principal) -> None:
+    """Read messages until the client disconnects, acknowledging as fsyncs complete."""
+    pending: asyncio.Queue[tuple[int, asyncio.Future[int]]] = asyncio.Queue(MAX_IN_FLIGHT)
+    sender = asyncio.create_task(_acknowledge(websocket, pending))
+    index = 0
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
+            data = message.get("text") or message.get("bytes") or ""
+            await pending.put((index, _start(data, runtime, caller)))
+            index += 1
+    finally:
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sender
+
+
+def _start(data: str | bytes, runtime: Runtime, caller: Principal) -> asyncio.Future[int]:
+    """Validate one message and start logging it; the future yields its frame count."""
+    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    try:
+        max_bytes = runtime.settings.ingest_max_body_bytes
+        if len(data) > max_bytes:
+            raise HTTPException(413, f"message larger than {max_bytes} bytes")
+        parsed = _MESSAGE.validate_json(data)
+        frames = parsed if isinstance(parsed, list) else [parsed]
+        limit = runtime.settings.ingest_max_batch_frames
+        if len(frames) > limit:
+            raise HTTPException(422, f"at most {limit} frames per message, got {len(frames)}")
+        for frame in frames:
+            caller.require_episode(frame.episode_id)
+    except (ValidationError, HTTPException) as exc:
+        future.set_exception(exc)
+        return future
+    return asyncio.ensure_future(runtime.ingestor.ingest(frames))
+
+
+async def _acknowledge(
+    websocket: WebSocket, pending: asyncio.Queue[tuple[int, asyncio.Future[int]]]
+) -> None:
+    frames = messages = 0
+    while True:
+        index, future = await pending.get()
+        try:
+            frames += await future
+            messages += 1
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an error message
+            await websocket.send_json({"type": "error", "message": index, **_describe(exc)})
+            continue
+        if pending.empty():  # coalesce: one ack for everything fsynced together
+            await websocket.send_json({"type": "ack", "frames": frames, "messages": messages})
+
+
+def _describe(exc: Exception) -> dict:
+    """Status and detail of a rejected message, as the HTTP endpoints would answer."""
+    if isinstance(exc, ValidationError):
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        return {"status": 422, "detail": errors}
+    if isinstance(exc, FrameError):
+        return {"status": 422, "detail": frame_error_detail(exc, prefix=())}
+    if isinstance(exc, HTTPException):
+        return {"status": exc.status_code, "detail": exc.detail}
+    if isinstance(exc, QueueFullError):
+        return {"status": 503, "detail": str(exc), "retry_after": RETRY_AFTER_S}
+    status = {NotFoundError: 404, ConflictError: 409}.get(type(exc), 500)
+    return {"status": status, "detail": str(exc)}
