@@ -1,0 +1,137 @@
+"""Which env class, env_config and policies an experiment's ``environment`` means to RLlib.
+
+Env classes are handed to RLlib directly (not by registered name) so remote env
+runners import them from the installed package or the job's wheel, with no
+registration step that could be forgotten on a worker (guides/rllib-tune.md 1).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from arenalab.experiments.schema import ArenaGame, Environment, Experiment
+
+PACMAN_POLICY = "pacman"
+GHOST_POLICY = "ghost"
+SINGLE_POLICY = "default_policy"
+LEAGUE_POLICY = "league"
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    """What RLlib needs to build the env, and the policies to train in it."""
+
+    env_id: str
+    env_class: str  # "module:Class"
+    env_config: dict[str, Any]
+    policies: list[str] = field(default_factory=lambda: [SINGLE_POLICY])
+    policies_to_train: list[str] = field(default_factory=lambda: [SINGLE_POLICY])
+    mapping: Callable[..., str] | None = None
+    obs_spec: str = "custom"
+    fighter_of: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def multi_agent(self) -> bool:
+        """Whether RLlib must be told about several policies."""
+        return self.mapping is not None
+
+    def load_class(self) -> type:
+        """Import the env class (lazily: importing Ray's MultiAgentEnv costs seconds)."""
+        module, _, name = self.env_class.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+
+def pacman_role(agent_id: str, *args: Any, **kwargs: Any) -> str:
+    """Multi-agent Pac-Man: one policy for Pac-Man, one shared by every ghost."""
+    return PACMAN_POLICY if agent_id == PACMAN_POLICY else GHOST_POLICY
+
+
+def env_config(experiment: Experiment) -> dict[str, Any]:
+    """The env's config: the game group (minus its schema tag) plus the visualization group."""
+    game = experiment.game.model_dump(exclude={"kind"})
+    return {**game, **experiment.visualization.model_dump()}
+
+
+def env_spec(experiment: Experiment) -> EnvSpec:
+    """Resolve the experiment's environment into an :class:`EnvSpec`."""
+    config = env_config(experiment)
+    if experiment.environment is Environment.PACMAN:
+        return EnvSpec(
+            "arenalab/PacMan-v0", "arenalab.envs.pacman:PacManEnv", config, obs_spec="pacman-obs-v1"
+        )
+    if experiment.environment is Environment.MULTIAGENT_PACMAN:
+        roles = [PACMAN_POLICY, GHOST_POLICY]
+        return EnvSpec(
+            "arenalab/MultiAgentPacMan-v0",
+            "arenalab.envs.pacman:MultiAgentPacManEnv",
+            config,
+            policies=roles,
+            policies_to_train=roles,
+            mapping=pacman_role,
+            obs_spec="pacman-obs-v1",
+        )
+    return arena_spec(experiment.game, config)
+
+
+class SeatPolicies:
+    """Arena policy mapping: each learner's seat to its policy, the other seats shared.
+
+    A class (not a closure) so RLlib can ship it to env runners by pickling.
+    """
+
+    def __init__(self, seats: dict[str, str]) -> None:
+        self.seats = seats
+
+    def __call__(self, agent_id: str, *args: Any, **kwargs: Any) -> str:
+        """The policy that acts for ``agent_id``."""
+        return self.seats[agent_id]
+
+
+def fighter_policy(fighter: str) -> str:
+    """Policy (module) id of a learning fighter."""
+    return f"fighter_{fighter}"
+
+
+def arena_spec(game: ArenaGame, config: dict[str, Any]) -> EnvSpec:
+    """The arena as RLlib sees it.
+
+    One learner against scripted opponents uses the single-agent view (so SAC and TQC
+    work). Several learners use the multi-agent env, one policy per learner; the
+    remaining seats are played by the learners' policies in turn (self-play). With
+    ``opponents: league`` the remaining seats are played by ``league``, a frozen copy
+    of the learner refreshed from it every few iterations (DESIGN.md 4.6's ratings
+    come from evaluation against the scripted baselines).
+    """
+    learners = [str(fighter) for fighter in game.fighters] or ["fighter_0"]
+    others = [f"opponent_{seat}" for seat in range(len(learners), game.num_fighters)]
+    env_config = {
+        **{key: value for key, value in config.items() if key not in {"fighters", "opponents"}},
+        "fighters": [{"id": seat} for seat in learners + others],
+    }
+    fighter_of = {fighter_policy(str(f)): f for f in game.fighters}
+    if len(learners) == 1 and game.opponents != "league":
+        return EnvSpec(
+            "arenalab/Arena-v0",
+            "arenalab.envs.arena:ArenaEnv",
+            {**env_config, "learner": learners[0], "opponent_policy": game.opponents},
+            obs_spec="arena-obs-v1",
+            fighter_of={SINGLE_POLICY: game.fighters[0]} if game.fighters else {},
+        )
+    trained = [fighter_policy(learner) for learner in learners]
+    seats = dict(zip(learners, trained, strict=True))
+    league = game.opponents == "league"
+    for index, seat in enumerate(others):
+        seats[seat] = LEAGUE_POLICY if league else trained[index % len(trained)]
+    return EnvSpec(
+        "arenalab/MultiAgentArena-v0",
+        "arenalab.envs.arena:MultiAgentArenaEnv",
+        env_config,
+        policies=trained + ([LEAGUE_POLICY] if league else []),
+        policies_to_train=trained,
+        mapping=SeatPolicies(seats),
+        obs_spec="arena-obs-v1",
+        fighter_of=fighter_of,
+    )

@@ -1,0 +1,126 @@
+"""Build experiments from YAML, presets and ``--set group.param=value`` overrides.
+
+This is the edge where untyped input (a file, command-line strings, an HTTP body)
+becomes a typed :class:`Experiment`; every error names the file and the field path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from arenalab.experiments.presets import preset_name, preset_overrides
+from arenalab.experiments.schema import GAME_KINDS, Environment, Experiment
+
+
+class ExperimentError(ValueError):
+    """An experiment is invalid; the message names the source and each bad field."""
+
+
+def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    """``top`` wins key by key; nested mappings merge instead of replacing each other."""
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def parse_set(assignment: str) -> dict[str, Any]:
+    """Turn ``group.param=value`` into a nested dict, reading the value as YAML (``1e-3``)."""
+    path, sep, raw = assignment.partition("=")
+    keys = [key.strip() for key in path.split(".")]
+    if not sep or not all(keys):
+        raise ExperimentError(f"--set {assignment!r}: expected group.param=value")
+    try:
+        value: Any = yaml.safe_load(raw) if raw.strip() else raw
+    except yaml.YAMLError:
+        value = raw
+    for key in reversed(keys):
+        value = {key: value}
+    return value
+
+
+def build_experiment(
+    data: Mapping[str, Any] | None = None,
+    *,
+    preset: str | None = None,
+    sets: Iterable[str] = (),
+    source: str = "experiment",
+) -> Experiment:
+    """Validate ``data`` with precedence defaults < preset < ``data`` < ``sets``.
+
+    Args:
+        data: Explicit values (a YAML document, an HTTP body); may name a ``preset``.
+        preset: A preset that overrides the one named in ``data``.
+        sets: ``group.param=value`` strings applied last (the CLI's ``--set``).
+        source: Where ``data`` came from, for error messages (a file name).
+
+    Raises:
+        ExperimentError: naming ``source`` and each invalid field.
+    """
+    explicit = dict(data or {})
+    for assignment in sets:
+        explicit = deep_merge(explicit, parse_set(assignment))
+    name = preset or explicit.get("preset")
+    merged = explicit
+    try:
+        if name:
+            name = preset_name(name)
+            environment = explicit.get("environment", Environment.PACMAN)
+            kind = GAME_KINDS.get(environment, "pacman")
+            merged = deep_merge(preset_overrides(name, kind), {**explicit, "preset": name})
+        return Experiment.model_validate(merged)
+    except ValidationError as exc:
+        raise ExperimentError(f"{source}: invalid experiment\n  " + _describe(exc)) from None
+    except KeyError as exc:
+        raise ExperimentError(f"{source}: {exc}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"] if part not in {"pacman", "arena"})
+        message = error["msg"].removeprefix("Value error, ")
+        got = f" (got {error['input']!r})" if field and error["type"] != "missing" else ""
+        lines.append(f"{field or 'experiment'}: {message}{got}")
+    return "\n  ".join(lines)
+
+
+def load_experiment(
+    path: str | Path, *, preset: str | None = None, sets: Iterable[str] = ()
+) -> Experiment:
+    """Read an experiment YAML file (safely) and validate it; errors name the file and field."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ExperimentError(f"{path}: cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise ExperimentError(f"{path}: not valid YAML: {exc}") from None
+    if data is not None and not isinstance(data, dict):
+        raise ExperimentError(f"{path}: expected a mapping at the top, got {type(data).__name__}")
+    return build_experiment(data, preset=preset, sets=sets, source=str(path))
+
+
+def dump_experiment(experiment: Experiment) -> str:
+    """The experiment as YAML that ``load_experiment`` reads back to an equal experiment."""
+    return yaml.safe_dump(
+        experiment.model_dump(mode="json", exclude_defaults=False),
+        sort_keys=False,
+        allow_unicode=True,
+    )
+
+
+def save_experiment(experiment: Experiment, path: str | Path) -> Path:
+    """Write the experiment as YAML (every value explicit, so the file is self-describing)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dump_experiment(experiment), encoding="utf-8")
+    return path

@@ -1,0 +1,162 @@
+"""The one table from the 20 parameters to RLlib 2.60 ``AlgorithmConfig`` settings.
+
+``RULES`` is both the code and the documentation: ``training_settings`` applies it,
+``mapping_markdown`` renders it for docs/experiments.md. A parameter with no entry
+for the chosen algorithm is returned as a warning, never silently dropped.
+``training.episodes`` is a stop criterion (see ``stop_criteria``), and the ``game``
+and ``visualization`` groups become the env's ``env_config`` for every algorithm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from arenalab.experiments.schema import Algorithm, Experiment
+
+ON_POLICY = (Algorithm.PPO, Algorithm.APPO, Algorithm.IMPALA)
+OFF_POLICY = (Algorithm.DQN, Algorithm.SAC, Algorithm.TQC)
+ACTOR_CRITIC = (Algorithm.SAC, Algorithm.TQC)
+EPSILON_DECAY_STEPS = 10_000
+EPISODES_METRIC = "env_runners/num_episodes_lifetime"
+
+Apply = Callable[[Any, Experiment], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one parameter sets for one algorithm: the docs text and the code that sets it."""
+
+    text: str
+    apply: Apply
+
+
+def _key(name: str) -> Target:
+    return Target(f"`{name}`", lambda value, _: {name: value})
+
+
+def _epsilon(value: float, experiment: Experiment) -> dict[str, Any]:
+    end = experiment.intelligence.learning_starts + EPSILON_DECAY_STEPS
+    return {"epsilon": [(0, 1.0), (end, value)]}
+
+
+def _replay(value: int, _: Experiment) -> dict[str, Any]:
+    return {"replay_buffer_config": {"type": "PrioritizedEpisodeReplayBuffer", "capacity": value}}
+
+
+def _intensity(value: int, experiment: Experiment) -> dict[str, Any]:
+    return {"training_intensity": experiment.training.batch_size / value}
+
+
+def _circular(value: int, experiment: Experiment) -> dict[str, Any]:
+    return {"circular_buffer_num_batches": max(1, value // experiment.training.batch_size)}
+
+
+def _for(algorithms: tuple[Algorithm, ...], target: Target) -> dict[Algorithm, Target]:
+    return dict.fromkeys(algorithms, target)
+
+
+ALL = tuple(Algorithm)
+RULES: dict[str, dict[Algorithm, Target]] = {
+    "training.learning_rate": {
+        **_for(ON_POLICY + (Algorithm.DQN,), _key("lr")),
+        **_for(
+            ACTOR_CRITIC,
+            Target(
+                "`actor_lr`, `critic_lr`, `alpha_lr` (and `lr=None`)",
+                lambda v, _: {"actor_lr": v, "critic_lr": v, "alpha_lr": v, "lr": None},
+            ),
+        ),
+    },
+    "training.gamma": _for(ALL, _key("gamma")),
+    "training.batch_size": {
+        Algorithm.PPO: _key("minibatch_size"),
+        **_for(ALL[1:], _key("train_batch_size_per_learner")),
+    },
+    "training.buffer_size": {
+        Algorithm.PPO: Target(
+            "`train_batch_size_per_learner` (rollout per update)",
+            lambda v, _: {"train_batch_size_per_learner": v},
+        ),
+        Algorithm.APPO: Target(
+            "`circular_buffer_num_batches` = buffer_size // batch_size", _circular
+        ),
+        **_for(OFF_POLICY, Target("`replay_buffer_config.capacity`", _replay)),
+    },
+    "intelligence.exploration_rate": {
+        **_for(ON_POLICY, _key("entropy_coeff")),
+        Algorithm.DQN: Target(
+            f"`epsilon`: 1.0 -> value, linear over learning_starts + {EPSILON_DECAY_STEPS} steps",
+            _epsilon,
+        ),
+        **_for(ACTOR_CRITIC, _key("initial_alpha")),
+    },
+    "intelligence.target_update": {
+        **_for((Algorithm.APPO, Algorithm.DQN), _key("target_network_update_freq")),
+        **_for(
+            ACTOR_CRITIC,
+            Target("`tau` = 1 / target_update (soft update)", lambda v, _: {"tau": 1.0 / v}),
+        ),
+    },
+    "intelligence.learning_starts": _for(
+        OFF_POLICY, _key("num_steps_sampled_before_learning_starts")
+    ),
+    "intelligence.train_freq": _for(
+        OFF_POLICY, Target("`training_intensity` = batch_size / train_freq", _intensity)
+    ),
+}
+"""Parameter -> algorithm -> target. Missing algorithm = does not apply (a warning)."""
+
+HOUSE_DEFAULTS: dict[Algorithm, dict[str, Any]] = {
+    Algorithm.PPO: {"num_epochs": 10},
+}
+"""RLlib defaults we change: PPO's 30 epochs starve a CPU learner (guides 7); SB3 uses 10."""
+
+
+def training_settings(experiment: Experiment) -> tuple[dict[str, Any], list[str]]:
+    """The ``AlgorithmConfig.training()`` keywords for ``experiment``, and what did not apply.
+
+    Returns:
+        The keywords (house defaults, then the mapped parameters, then ``experiment.rllib``)
+        and one warning per parameter that has no meaning for the chosen algorithm.
+    """
+    algorithm = experiment.algorithm
+    settings = dict(HOUSE_DEFAULTS.get(algorithm, {}))
+    warnings = []
+    for path, targets in RULES.items():
+        group, name = path.split(".")
+        value = getattr(getattr(experiment, group), name)
+        target = targets.get(algorithm)
+        if target is None:
+            warnings.append(f"{path}={value} does not apply to {algorithm.value}; ignored")
+        else:
+            settings.update(target.apply(value, experiment))
+    settings.update(experiment.rllib)
+    return settings, warnings
+
+
+def stop_criteria(experiment: Experiment, iterations: int | None = None) -> dict[str, int]:
+    """When a run is done: ``training.episodes`` finished episodes, or an iteration cap."""
+    stop = {EPISODES_METRIC: experiment.training.episodes}
+    cap = iterations or experiment.run.max_iterations
+    if cap:
+        stop["training_iteration"] = cap
+    return stop
+
+
+def mapping_markdown() -> str:
+    """The mapping as a Markdown table (docs/experiments.md embeds this output)."""
+    header = "| parameter | " + " | ".join(a.value for a in Algorithm) + " |"
+    lines = [header, "|---" * (len(Algorithm) + 1) + "|"]
+    lines.append(
+        "| training.episodes | "
+        + " | ".join(f"stop at `{EPISODES_METRIC}`" for _ in Algorithm)
+        + " |"
+    )
+    for path, targets in RULES.items():
+        cells = [targets[a].text if a in targets else "n/a (warned)" for a in Algorithm]
+        lines.append(f"| {path} | " + " | ".join(cells) + " |")
+    for group in ("game", "visualization"):
+        lines.append(f"| {group}.* | " + " | ".join("`env_config`" for _ in Algorithm) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,137 @@
+"""Score a trained module on a fixed set of seeded episodes, next to the baselines.
+
+The evaluation runs the RLModule alone (no Algorithm, no env runners), exactly as the
+policy server will, on the single-agent view of the experiment's game with episode
+seeds ``seed, seed + 1, ...``; so two models evaluated with the same seed played the
+same mazes and battles. Arena models also get a rating (see :func:`elo_rating`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from arenalab.envs.baselines import resolve_policy
+from arenalab.experiments import Environment, Experiment, env_spec
+from arenalab.experiments.environments import GHOST_POLICY, LEAGUE_POLICY
+
+Policy = Callable[[Any], Any]
+ANCHOR_RATING = 1000.0
+ELO_SCALE = 400.0
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Mean return and win rate over seeded episodes."""
+
+    episodes: int
+    mean_return: float
+    std_return: float
+    win_rate: float
+    mean_length: float
+
+    def as_dict(self) -> dict[str, float]:
+        """Plain JSON for registry metrics and CLI output."""
+        return asdict(self)
+
+
+def rollout(env: gym.Env, policy: Policy, episodes: int, seed: int) -> Evaluation:
+    """Play ``episodes`` episodes with seeds ``seed + i``; wins come from ``info["is_victory"]``."""
+    returns, lengths, wins = [], [], 0
+    for episode in range(episodes):
+        obs, info = env.reset(seed=seed + episode)
+        total, steps, done = 0.0, 0, False
+        while not done:
+            obs, reward, terminated, truncated, info = env.step(policy(obs))
+            total, steps, done = total + float(reward), steps + 1, terminated or truncated
+        returns.append(total)
+        lengths.append(steps)
+        wins += bool(info.get("is_victory", False))
+    return Evaluation(
+        episodes=episodes,
+        mean_return=float(np.mean(returns)),
+        std_return=float(np.std(returns)),
+        win_rate=wins / episodes,
+        mean_length=float(np.mean(lengths)),
+    )
+
+
+def evaluable(module_id: str) -> bool:
+    """Whether a module has a single-agent view to be scored in (ghosts and the league don't)."""
+    return module_id not in {GHOST_POLICY, LEAGUE_POLICY}
+
+
+def evaluation_env(experiment: Experiment, module_id: str, opponent: str = "heuristic") -> gym.Env:
+    """The single-agent env a module is scored in: Pac-Man, or the arena seat it learned."""
+    spec = env_spec(experiment)
+    config = dict(spec.env_config)
+    if experiment.environment is Environment.ARENA:
+        from arenalab.envs.arena import ArenaEnv  # noqa: PLC0415
+
+        seat = config["fighters"][0]["id"]
+        if module_id.startswith("fighter_"):
+            seat = module_id.removeprefix("fighter_")
+        config.update(learner=seat, opponent_policy=opponent)
+        return ArenaEnv(config)
+    from arenalab.envs.pacman import PacManEnv  # noqa: PLC0415
+
+    return PacManEnv(config)
+
+
+def load_module(checkpoint_uri: str, module_id: str) -> Any:
+    """The trained RLModule from an Algorithm checkpoint, in eval mode."""
+    from ray.rllib.core.rl_module.rl_module import RLModule  # noqa: PLC0415
+
+    path = f"{checkpoint_uri.rstrip('/')}/learner_group/learner/rl_module/{module_id}"
+    return RLModule.from_checkpoint(path).eval()
+
+
+def module_policy(module: Any, action_space: gym.Space) -> Policy:
+    """Greedy actions from an RLModule, clipped to a Box action space."""
+    import torch  # noqa: PLC0415
+
+    dist_class = module.get_inference_action_dist_cls()
+
+    def act(obs: Any) -> Any:
+        with torch.no_grad():
+            batch = {"obs": torch.as_tensor(np.asarray(obs, np.float32))[None]}
+            logits = module.forward_inference(batch)["action_dist_inputs"]
+            action = dist_class.from_logits(logits).to_deterministic().sample()[0].numpy()
+        if isinstance(action_space, gym.spaces.Box):
+            return np.clip(action, action_space.low, action_space.high).astype(np.float32)
+        return int(action)
+
+    return act
+
+
+def elo_rating(win_rate: float, episodes: int, anchor: float = ANCHOR_RATING) -> float:
+    """Elo performance rating from a score against an anchored opponent.
+
+    ``anchor + 400 * log10(s / (1 - s))`` with the score ``s`` kept within half a game
+    of 0 and 1, so a perfect record gives a finite rating that grows with evidence.
+    """
+    half = 0.5 / episodes
+    score = min(max(win_rate, half), 1.0 - half)
+    return anchor + ELO_SCALE * math.log10(score / (1.0 - score))
+
+
+def evaluate_module(
+    experiment: Experiment, checkpoint_uri: str, module_id: str, episodes: int, seed: int
+) -> Evaluation:
+    """Score one trained module in its single-agent view against the heuristic."""
+    env = evaluation_env(experiment, module_id)
+    return rollout(env, module_policy(load_module(checkpoint_uri, module_id), env.action_space),
+                   episodes, seed)  # fmt: skip
+
+
+def evaluate_baseline(
+    experiment: Experiment, name: str, module_id: str, episodes: int, seed: int
+) -> Evaluation:
+    """Score the ``random`` or ``heuristic`` baseline on the same seeded episodes."""
+    env = evaluation_env(experiment, module_id)
+    return rollout(env, resolve_policy(name, env, seed), episodes, seed)

@@ -1,0 +1,315 @@
+"""``train(experiment)``: one RLlib run with checkpoints, registry records and a final score.
+
+The library form of seed 000's ``create_training_session(fighter_id, config)`` and of
+``arenalab train``: build the AlgorithmConfig, train until ``training.episodes`` (or an
+iteration cap), checkpoint every K iterations and at the end under
+``{storage}/runs/{name}-{id}``, record every iteration's metrics and the session in the
+registry, then evaluate each trained policy on seeded episodes and register it as a
+model so the "best model" rule (DESIGN.md 4.6) applies. SIGINT/SIGTERM pause the run:
+the current iteration finishes, a checkpoint is written, ``resume=`` continues it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from arenalab.experiments import Experiment, build_config, stop_criteria
+from arenalab.experiments.mapping import EPISODES_METRIC
+from arenalab.registry import Registry
+from arenalab.registry.models import utcnow
+from arenalab.settings import Settings, get_settings
+from arenalab.storage import open_storage
+from arenalab.training.evaluation import ANCHOR_RATING, elo_rating, evaluable, evaluate_module
+from arenalab.training.progress import (
+    Progress,
+    ProgressCallback,
+    estimate_eta,
+    finite,
+    iteration_metrics,
+)
+from arenalab.training.runs import RunDir, new_run, open_run
+from arenalab.training.stopping import StopRequest
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    """A model the run registered, with its scores."""
+
+    model_id: int
+    module_id: str
+    fighter_id: int | None
+    checkpoint_uri: str
+    eval_return: float | None
+    win_rate: float | None
+    rating: float | None
+    is_best: bool
+
+
+@dataclass
+class TrainingResult:
+    """What a run did: where it lives, how far it got, its final figures and models."""
+
+    run_id: str
+    run_uri: str
+    experiment_id: int
+    session_id: int
+    status: str  # "finished" or "paused"
+    iterations: int
+    env_steps: int
+    episodes: int
+    checkpoint_uri: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    models: list[RegisteredModel] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    stop_signal: str | None = None
+
+
+def train(
+    experiment: Experiment | None = None,
+    *,
+    env_runners: int | None = None,
+    resume: str | None = None,
+    iterations: int | None = None,
+    progress: ProgressCallback | None = None,
+    stop: StopRequest | None = None,
+    settings: Settings | None = None,
+) -> TrainingResult:
+    """Train ``experiment`` (or continue the run ``resume``) and register the result.
+
+    Args:
+        experiment: What to train; omitted when resuming (the run folder has it).
+        env_runners: Overrides ``resources.num_env_runners`` (parallelism is a setting).
+        resume: A run id or run folder; training continues from its last checkpoint,
+            with iteration and env-step counts continuing too.
+        iterations: Run at most this many iterations now (besides ``training.episodes``).
+        progress: Called after every iteration (the CLI prints ``Progress.line()``).
+        stop: A stop flag to share with another thread; SIGINT/SIGTERM raise it too.
+        settings: Defaults to :func:`arenalab.settings.get_settings`.
+
+    Raises:
+        ValueError: if neither or both of ``experiment`` and ``resume`` are given, or an
+            arena fighter id is not registered.
+    """
+    settings = settings or get_settings()
+    registry = Registry.from_settings(settings)
+    storage = open_storage(settings)
+    if (experiment is None) == (resume is None):
+        raise ValueError("give either an experiment or resume=RUN, not both or neither")
+    if resume is not None:
+        run = open_run(storage, resume)
+        experiment, info = run.read_manifest()
+        start_from = run.latest_checkpoint()
+    else:
+        run, start_from = new_run(storage, experiment), None
+        info = _register_run(registry, experiment, run)
+    built = build_config(experiment, env_runners=env_runners)
+    for warning in built.warnings:
+        log.warning(warning)
+    session_id = info["session_id"]
+    _connect_ray(settings)
+    algo = built.config.build_algo()
+    try:
+        if start_from is not None:
+            algo.restore_from_path(start_from[1])
+        registry.update_session(
+            session_id,
+            status="running",
+            started_at=utcnow(),
+            run_uri=run.uri,
+            job_id=os.environ.get("RAY_JOB_SUBMISSION_ID"),
+            error=None,
+        )
+        with stop or StopRequest() as stopping:
+            result, saved = _loop(algo, experiment, run, registry, session_id, iterations,
+                                  progress, stopping)  # fmt: skip
+        checkpoint = saved or _checkpoint(algo, run)
+        models = []
+        if stopping.requested:
+            registry.update_session(session_id, status="paused")
+        else:
+            models = _register_models(registry, experiment, built.spec, info, checkpoint)
+            registry.update_session(session_id, status="finished", finished_at=utcnow())
+    except BaseException as exc:
+        registry.update_session(session_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        algo.stop()
+    metrics = iteration_metrics(result)
+    return TrainingResult(
+        run_id=run.run_id,
+        run_uri=run.uri,
+        experiment_id=info["experiment_id"],
+        session_id=session_id,
+        status="paused" if stopping.requested else "finished",
+        iterations=algo.iteration,
+        env_steps=int(metrics.get("num_env_steps_sampled_lifetime", 0)),
+        episodes=int(metrics.get("num_episodes_lifetime", 0)),
+        checkpoint_uri=checkpoint,
+        metrics=metrics,
+        models=models,
+        warnings=built.warnings,
+        stop_signal=stopping.signal,
+    )
+
+
+def _register_run(registry: Registry, experiment: Experiment, run: RunDir) -> dict[str, Any]:
+    """Create the experiment and session rows and the run manifest."""
+    fighters = getattr(experiment.game, "fighters", [])
+    for fighter_id in fighters:
+        registry.get_fighter(fighter_id)  # NotFoundError names the missing fighter
+    row = registry.create_experiment(
+        name=experiment.name,
+        description=experiment.description,
+        tags=experiment.tags,
+        preset=experiment.preset,
+        algorithm=experiment.algorithm.value,
+        environment=experiment.environment.value,
+        parameters=experiment.parameters(),
+    )
+    session = registry.create_session(
+        experiment_id=row.id, fighter_id=fighters[0] if fighters else None, status="created"
+    )
+    info = {"run_id": run.run_id, "experiment_id": row.id, "session_id": session.id}
+    run.write_manifest(experiment, info)
+    return info
+
+
+def _connect_ray(settings: Settings) -> None:
+    import ray  # noqa: PLC0415 - importing Ray costs seconds; only training pays
+
+    if not ray.is_initialized():
+        ray.init(address=settings.ray_address or None, logging_level=logging.ERROR)
+
+
+def _loop(
+    algo: Any,
+    experiment: Experiment,
+    run: RunDir,
+    registry: Registry,
+    session_id: int,
+    iterations: int | None,
+    progress: ProgressCallback | None,
+    stopping: StopRequest,
+) -> tuple[dict[str, Any], str | None]:
+    """Train until a stop criterion or a stop request; returns the last result and checkpoint."""
+    criteria = stop_criteria(experiment)
+    first_iteration, started = algo.iteration, time.monotonic()
+    budget = _iteration_budget(iterations, criteria.get("training_iteration"), first_iteration)
+    start_episodes = None
+    while True:
+        result = algo.train()
+        metrics = iteration_metrics(result)
+        episodes = int(metrics.get("num_episodes_lifetime", 0))
+        steps = int(metrics.get("num_env_steps_sampled_lifetime", 0))
+        start_episodes = episodes if start_episodes is None else start_episodes
+        registry.record_metrics(session_id, algo.iteration, steps, metrics)
+        done_now = algo.iteration - first_iteration
+        elapsed = time.monotonic() - started
+        if progress is not None:
+            progress(
+                Progress(
+                    iteration=algo.iteration,
+                    env_steps=steps,
+                    episodes=episodes,
+                    episode_return=finite(metrics.get("episode_return_mean")),
+                    steps_per_s=_rate(result),
+                    elapsed_s=elapsed,
+                    eta_s=estimate_eta(
+                        elapsed_s=elapsed,
+                        done_episodes=episodes,
+                        start_episodes=start_episodes,
+                        target_episodes=criteria[EPISODES_METRIC],
+                        done_iterations=done_now,
+                        target_iterations=budget,
+                    ),
+                )
+            )
+        finished = episodes >= criteria[EPISODES_METRIC] or (
+            budget is not None and done_now >= budget
+        )
+        if finished or stopping.requested:
+            return result, _checkpoint(algo, run)
+        if algo.iteration % experiment.run.checkpoint_every == 0:
+            _checkpoint(algo, run)
+
+
+def _iteration_budget(
+    iterations: int | None, max_iterations: int | None, first_iteration: int
+) -> int | None:
+    """Iterations this call may run: ``iterations``, and what ``run.max_iterations`` leaves."""
+    limits = [iterations, max_iterations - first_iteration if max_iterations else None]
+    known = [limit for limit in limits if limit is not None]
+    return max(1, min(known)) if known else None
+
+
+def _rate(result: dict[str, Any]) -> float:
+    """Env steps per second of this iteration."""
+    steps = finite(result.get("env_runners", {}).get("num_env_steps_sampled")) or 0.0
+    seconds = finite(result.get("time_this_iter_s")) or 0.0
+    return steps / seconds if seconds > 0 else 0.0
+
+
+def _checkpoint(algo: Any, run: RunDir) -> str:
+    """Write a complete checkpoint for the current iteration and return its URI."""
+    uri = run.checkpoint_uri(algo.iteration)
+    algo.save_to_path(uri)
+    run.mark_complete(algo.iteration)
+    return uri
+
+
+def _register_models(
+    registry: Registry,
+    experiment: Experiment,
+    spec: Any,
+    info: dict[str, Any],
+    checkpoint: str,
+) -> list[RegisteredModel]:
+    """Evaluate every trained policy on seeded episodes and register it with its scores."""
+    models = []
+    for module_id in spec.policies_to_train:
+        fighter_id = spec.fighter_of.get(module_id)
+        scores: dict[str, Any] = {}
+        evaluation = None
+        if evaluable(module_id):
+            evaluation = evaluate_module(
+                experiment, checkpoint, module_id, experiment.run.evaluation_episodes,
+                experiment.seed,
+            )  # fmt: skip
+            scores["eval_return"] = evaluation.mean_return
+            if spec.obs_spec == "arena-obs-v1":
+                scores["rating"] = elo_rating(evaluation.win_rate, evaluation.episodes)
+        row = registry.register_model(
+            experiment_id=info["experiment_id"],
+            session_id=info["session_id"],
+            fighter_id=fighter_id,
+            algorithm=experiment.algorithm.value,
+            env_id=spec.env_id,
+            obs_spec=spec.obs_spec,
+            module_id=module_id,
+            checkpoint_uri=checkpoint,
+            metrics={"evaluation": evaluation.as_dict()} if evaluation else {},
+        )
+        if scores:
+            row = registry.set_model_scores(row.id, **scores)
+        models.append(
+            RegisteredModel(
+                model_id=row.id,
+                module_id=module_id,
+                fighter_id=fighter_id,
+                checkpoint_uri=checkpoint,
+                eval_return=row.eval_return,
+                win_rate=evaluation.win_rate if evaluation else None,
+                rating=row.rating,
+                is_best=row.is_best,
+            )
+        )
+    return models
+
+
+__all__ = ["ANCHOR_RATING", "RegisteredModel", "TrainingResult", "train"]
