@@ -44,8 +44,9 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
     fighter moves at up to ``5 * speed`` units/s (half while blocking), hits every enemy
     whose body is within ``1.5 * size`` of its centre for 10 health (2.5 if blocked),
     then waits 10 steps. Bodies have radius ``0.5 * size`` and push each other apart.
-    Opponents follow ``opponent_policy``: "heuristic" (attack the weakest, guard when
-    low), "random", or a callable ``arena-obs-v1 -> action`` such as a frozen policy.
+    Opponents follow ``opponent_policy``: "heuristic" (attack the weakest, guard while
+    cooling down or low; one instance per opponent), "random", or a callable
+    ``arena-obs-v1 -> action`` such as a frozen policy (shared by all opponents).
 
     ## Action Space
     ``Box(-1, 1, (4,), float32)``: move x, move y, attack, block. A button fires when its
@@ -91,7 +92,7 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
         self.learner = self.config.fighter_ids.index(self.config.learner)
         self.observation_space = observation_space()
         self.action_space = action_space()
-        self._opponent: Policy | None = None
+        self._opponents: dict[int, Policy] = {}
         self._actions = np.zeros((self.game.count, 4))
 
     def heuristic_policy(self) -> Policy:
@@ -101,11 +102,15 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Place the fighters; a seed also re-seeds a random opponent policy."""
+        """Place the fighters; a seed also re-seeds random opponent policies."""
         super().reset(seed=seed)
-        if self._opponent is None or seed is not None:
+        if not self._opponents or seed is not None:
             opponent_seed = int(self.np_random.integers(2**31))
-            self._opponent = resolve_policy(self.config.opponent_policy, self, opponent_seed)
+            self._opponents = {
+                seat: resolve_policy(self.config.opponent_policy, self, opponent_seed + seat)
+                for seat in range(self.game.count)
+                if seat != self.learner
+            }
         self.game.reset(self.np_random)
         self._obs = self.game.observations()
         return self._obs[self.learner], self._info()
@@ -116,7 +121,7 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
         actions[learner] = check_action(action, self.config.learner)
         for seat in np.flatnonzero(game.alive):
             if seat != learner:
-                actions[seat] = self._opponent(self._obs[seat])
+                actions[seat] = self._opponents[seat](self._obs[seat])
         reward = float(game.step(actions)[learner])
         self._obs = game.observations()
         terminated = bool(game.over or not game.alive[learner])

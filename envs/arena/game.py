@@ -70,8 +70,9 @@ class ArenaGame:
         actions = np.clip(actions, -1.0, 1.0)
         move = actions[:, :2]
         norm = np.sqrt(move[:, 0] ** 2 + move[:, 1] ** 2)
+        cooldown = np.maximum(self.cooldown - 1, 0)
         blocking = (actions[:, 3] > 0) & alive
-        attacking = (actions[:, 2] > 0) & alive & ~blocking & (self.cooldown == 0)
+        attacking = (actions[:, 2] > 0) & alive & ~blocking & (cooldown == 0)
         speed = self.top_speed * np.where(blocking, rules.BLOCK_SPEED, 1.0) * alive
         velocities = move * (speed / np.maximum(norm, 1.0))[:, None]
         positions = self.positions + velocities * rules.DT
@@ -110,7 +111,7 @@ class ArenaGame:
         self.alive = alive & ~died
         self.died = died
         self.blocking, self.attacking = blocking, attacking
-        self.cooldown = np.where(attacking, rules.ATTACK_COOLDOWN, np.maximum(self.cooldown - 1, 0))
+        self.cooldown = np.where(attacking, rules.ATTACK_COOLDOWN, cooldown)
         self.steps += 1
         if self.over:
             standing = np.flatnonzero(self.alive)

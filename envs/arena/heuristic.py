@@ -1,7 +1,9 @@
 """A scripted fighter that reads only ``arena-obs-v1``, so it can drive sim or game fighters.
 
 It picks the weakest enemy (nearest on ties), walks to it and swings when it is in
-reach; when its own health is low and an enemy is close it backs away with its guard up.
+reach, then keeps its guard up while its own attack cools down; when its health is low
+and an enemy is close it backs away with its guard up. The cooldown is not in the
+observation, so the policy counts it itself: use one instance per fighter.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ class ArenaHeuristic:
         if arena_size <= 0:
             raise ValueError(f"arena_size must be > 0, got {arena_size!r}")
         self.half = arena_size / 2.0
+        self.cooling = 0
 
     def __call__(self, obs: np.ndarray) -> np.ndarray:
         """Choose move, attack and block for one observation."""
         obs = np.asarray(obs, dtype=np.float64)
+        self.cooling = max(self.cooling - 1, 0)
         size = obs[5]
         slots = obs[spec.OWN_SIZE :].reshape(spec.MAX_ENEMIES, spec.SLOT_SIZE)
         present = slots[:, 5] > 0
@@ -43,7 +47,11 @@ class ArenaHeuristic:
         reach = rules.REACH * size
         enemy_body = rules.BODY_RADIUS  # enemy sizes are not observed: assume size 1
         if dist[target] - enemy_body <= reach:
-            action[2] = 1.0
+            if self.cooling:
+                action[3] = 1.0
+            else:
+                action[2] = 1.0
+                self.cooling = rules.ATTACK_COOLDOWN
         if dist[target] > 0.8 * (reach + enemy_body):
             action[:2] = rel[target] / max(dist[target], 1e-6)
         return action

@@ -117,17 +117,24 @@ class Maze:
 
 
 def _braid(walls: np.ndarray, rng: np.random.Generator) -> None:
-    """Open one wall next to every dead end so that the maze has loops and no cul-de-sacs."""
+    """Open one wall next to every dead end so that the maze has loops and no cul-de-sacs.
+
+    The opened wall is one with an open cell right behind it, so the dead end joins a
+    corridor instead of growing a new stub.
+    """
     size = walls.shape[0]
-    for row in range(1, size - 1, 2):
-        for col in range(1, size - 1, 2):
-            around = [(row + dr, col + dc) for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1))]
-            if sum(not walls[cell] for cell in around) != 1:
+    steps = ((-1, 0), (1, 0), (0, -1), (0, 1))
+    for row in range(1, size - 1):
+        for col in range(1, size - 1):
+            if walls[row, col] or sum(not walls[row + dr, col + dc] for dr, dc in steps) != 1:
                 continue
             closed = [
-                (r, c)
-                for r, c in around
-                if walls[r, c] and 0 < 2 * r - row < size - 1 and 0 < 2 * c - col < size - 1
+                (row + dr, col + dc)
+                for dr, dc in steps
+                if walls[row + dr, col + dc]
+                and 0 < row + 2 * dr < size - 1
+                and 0 < col + 2 * dc < size - 1
+                and not walls[row + 2 * dr, col + 2 * dc]
             ]
             if closed:
                 walls[closed[rng.integers(len(closed))]] = False
