@@ -22,6 +22,10 @@ COMMANDS: list[tuple[str, str]] = [
     ("doctor", "doctor"),
     ("demo", "demo"),
     ("registry", "registry"),
+    ("train", "train"),
+    ("evaluate", "evaluate"),
+    ("submit", "submit"),
+    ("experiments", "experiments"),
 ]
 
 

@@ -11,6 +11,7 @@ from arenalab.experiments.loading import (
     ExperimentError,
     build_experiment,
     dump_experiment,
+    experiment_from_record,
     load_experiment,
     save_experiment,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "build_experiment",
     "dump_experiment",
     "env_spec",
+    "experiment_from_record",
     "load_experiment",
     "mapping_markdown",
     "parameters_schema",

@@ -8,6 +8,7 @@ registration step that could be forgotten on a worker (guides/rllib-tune.md 1).
 from __future__ import annotations
 
 import importlib
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ PACMAN_POLICY = "pacman"
 GHOST_POLICY = "ghost"
 SINGLE_POLICY = "default_policy"
 LEAGUE_POLICY = "league"
+LEAGUE_SLOTS = 3
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,11 @@ class EnvSpec:
     mapping: Callable[..., str] | None = None
     obs_spec: str = "custom"
     fighter_of: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def league(self) -> list[str]:
+        """The frozen league modules (empty unless ``opponents: league``)."""
+        return [policy for policy in self.policies if policy.startswith(LEAGUE_POLICY)]
 
     @property
     def multi_agent(self) -> bool:
@@ -85,9 +92,18 @@ class SeatPolicies:
     def __init__(self, seats: dict[str, str]) -> None:
         self.seats = seats
 
-    def __call__(self, agent_id: str, *args: Any, **kwargs: Any) -> str:
-        """The policy that acts for ``agent_id``."""
-        return self.seats[agent_id]
+    def __call__(self, agent_id: str, episode: Any = None, **kwargs: Any) -> str:
+        """The policy that acts for ``agent_id``; league seats draw a slot per episode."""
+        policy = self.seats[agent_id]
+        if policy == LEAGUE_POLICY:
+            draw = zlib.crc32(str(getattr(episode, "id_", "")).encode()) % LEAGUE_SLOTS
+            return league_slot(draw)
+        return policy
+
+
+def league_slot(index: int) -> str:
+    """Module id of one frozen league member."""
+    return f"{LEAGUE_POLICY}_{index}"
 
 
 def fighter_policy(fighter: str) -> str:
@@ -101,9 +117,9 @@ def arena_spec(game: ArenaGame, config: dict[str, Any]) -> EnvSpec:
     One learner against scripted opponents uses the single-agent view (so SAC and TQC
     work). Several learners use the multi-agent env, one policy per learner; the
     remaining seats are played by the learners' policies in turn (self-play). With
-    ``opponents: league`` the remaining seats are played by ``league``, a frozen copy
-    of the learner refreshed from it every few iterations (DESIGN.md 4.6's ratings
-    come from evaluation against the scripted baselines).
+    ``opponents: league`` the remaining seats are played, per episode, by one of
+    ``LEAGUE_SLOTS`` frozen past versions of the first learner
+    (:mod:`arenalab.training.league` refreshes them; ratings come from evaluation).
     """
     learners = [str(fighter) for fighter in game.fighters] or ["fighter_0"]
     others = [f"opponent_{seat}" for seat in range(len(learners), game.num_fighters)]
@@ -129,7 +145,7 @@ def arena_spec(game: ArenaGame, config: dict[str, Any]) -> EnvSpec:
         "arenalab/MultiAgentArena-v0",
         "arenalab.envs.arena:MultiAgentArenaEnv",
         env_config,
-        policies=trained + ([LEAGUE_POLICY] if league else []),
+        policies=trained + ([league_slot(i) for i in range(LEAGUE_SLOTS)] if league else []),
         policies_to_train=trained,
         mapping=SeatPolicies(seats),
         obs_spec="arena-obs-v1",

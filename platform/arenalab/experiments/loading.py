@@ -83,6 +83,14 @@ def build_experiment(
         raise ExperimentError(f"{source}: {exc}") from None
 
 
+def experiment_from_record(record: Any) -> Experiment:
+    """Rebuild an experiment from a registry row (its fields plus the ``parameters`` JSON)."""
+    fields = ("name", "description", "tags", "algorithm", "environment")
+    data = {name: getattr(record, name) for name in fields}
+    source = f"registry experiment {getattr(record, 'id', '?')}"
+    return build_experiment({**data, **record.parameters}, source=source)
+
+
 def _describe(exc: ValidationError) -> str:
     lines = []
     for error in exc.errors():

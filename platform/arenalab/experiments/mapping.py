@@ -109,9 +109,11 @@ RULES: dict[str, dict[Algorithm, Target]] = {
 """Parameter -> algorithm -> target. Missing algorithm = does not apply (a warning)."""
 
 HOUSE_DEFAULTS: dict[Algorithm, dict[str, Any]] = {
-    Algorithm.PPO: {"num_epochs": 10},
+    Algorithm.PPO: {"num_epochs": 10, "lambda_": 0.95, "vf_clip_param": 1e4},
 }
-"""RLlib defaults we change: PPO's 30 epochs starve a CPU learner (guides 7); SB3 uses 10."""
+"""RLlib defaults we change, to SB3's: PPO's 30 epochs starve a CPU learner (guides 7);
+``lambda_=1.0`` is high-variance; ``vf_clip_param=10`` clamps the value loss, which
+zeroes its gradient once returns reach tens (Pac-Man's death costs 25)."""
 
 
 def training_settings(experiment: Experiment) -> tuple[dict[str, Any], list[str]]:

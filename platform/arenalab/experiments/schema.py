@@ -257,6 +257,14 @@ class Experiment(BaseModel):
         """The grouped parameters as plain JSON (what the registry's experiment row stores)."""
         return self.model_dump(
             mode="json",
-            include={"training", "game", "intelligence", "visualization", "resources", "run"}
+            include={
+                "seed",
+                "training",
+                "game",
+                "intelligence",
+                "visualization",
+                "resources",
+                "run",
+            }
             | ({"rllib"} if self.rllib else set()),
         )

@@ -17,8 +17,9 @@ import gymnasium as gym
 import numpy as np
 
 from arenalab.envs.baselines import resolve_policy
-from arenalab.experiments import Environment, Experiment, env_spec
+from arenalab.experiments import Environment, Experiment, env_spec, experiment_from_record
 from arenalab.experiments.environments import GHOST_POLICY, LEAGUE_POLICY
+from arenalab.registry import Registry
 
 Policy = Callable[[Any], Any]
 ANCHOR_RATING = 1000.0
@@ -63,7 +64,7 @@ def rollout(env: gym.Env, policy: Policy, episodes: int, seed: int) -> Evaluatio
 
 def evaluable(module_id: str) -> bool:
     """Whether a module has a single-agent view to be scored in (ghosts and the league don't)."""
-    return module_id not in {GHOST_POLICY, LEAGUE_POLICY}
+    return module_id != GHOST_POLICY and not module_id.startswith(LEAGUE_POLICY)
 
 
 def evaluation_env(experiment: Experiment, module_id: str, opponent: str = "heuristic") -> gym.Env:
@@ -135,3 +136,33 @@ def evaluate_baseline(
     """Score the ``random`` or ``heuristic`` baseline on the same seeded episodes."""
     env = evaluation_env(experiment, module_id)
     return rollout(env, resolve_policy(name, env, seed), episodes, seed)
+
+
+def evaluate_model(
+    model_id: int, *, episodes: int = 20, seed: int = 0, registry: Registry | None = None
+) -> dict[str, Any]:
+    """``arenalab evaluate``: a registered model and both baselines on the same seeded episodes.
+
+    Returns:
+        ``{"model": {...}, "random": {...}, "heuristic": {...}}`` evaluations (plus
+        ``rating`` for arena models), so the margin over each baseline is visible.
+    """
+    registry = registry or Registry.from_settings()
+    model = registry.get_model(model_id)
+    if model.experiment_id is None:
+        raise ValueError(f"model {model_id} has no experiment to rebuild its environment from")
+    experiment = experiment_from_record(registry.get_experiment(model.experiment_id))
+    if not evaluable(model.module_id):
+        raise ValueError(f"model {model_id} ({model.module_id}) has no single-agent view to score")
+    report: dict[str, Any] = {
+        "model": evaluate_module(
+            experiment, model.checkpoint_uri, model.module_id, episodes, seed
+        ).as_dict()
+    }
+    for baseline in ("random", "heuristic"):
+        report[baseline] = evaluate_baseline(
+            experiment, baseline, model.module_id, episodes, seed
+        ).as_dict()
+    if model.obs_spec == "arena-obs-v1":
+        report["rating"] = elo_rating(report["model"]["win_rate"], episodes)
+    return report

@@ -109,6 +109,10 @@ def train(
         run, start_from = new_run(storage, experiment), None
         info = _register_run(registry, experiment, run)
     built = build_config(experiment, env_runners=env_runners)
+    if built.spec.league:
+        from arenalab.training.league import LeagueRefresh  # noqa: PLC0415 - imports Ray
+
+        built.config.callbacks(LeagueRefresh)
     for warning in built.warnings:
         log.warning(warning)
     session_id = info["session_id"]

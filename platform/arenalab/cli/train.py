@@ -1,0 +1,87 @@
+"""``arenalab train``: train an experiment (file or preset) with a live progress line."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from arenalab.cli.settings import settings_or_exit
+from arenalab.experiments import Experiment, ExperimentError, build_experiment, load_experiment
+from arenalab.registry import NotFoundError
+from arenalab.training import RunNotFoundError, TrainingResult, train
+
+ExperimentFile = Annotated[
+    Path | None, typer.Argument(help="Experiment YAML (see experiments/); omit with --preset.")
+]
+PresetOption = Annotated[str | None, typer.Option("--preset", help="Start from a preset.")]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override one value: group.param=value (repeatable)."),
+]
+
+
+def experiment_or_exit(file: Path | None, preset: str | None, sets: list[str] | None) -> Experiment:
+    """Validate a file and/or preset plus ``--set`` values, or exit 2 naming the field."""
+    try:
+        if file is not None:
+            return load_experiment(file, preset=preset, sets=sets or [])
+        return build_experiment(preset=preset, sets=sets or [], source="command line")
+    except ExperimentError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def command(
+    experiment_file: ExperimentFile = None,
+    preset: PresetOption = None,
+    sets: SetOption = None,
+    env_runners: Annotated[
+        int | None, typer.Option("--env-runners", min=0, help="Parallel env runners.")
+    ] = None,
+    iterations: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many iterations now.")
+    ] = None,
+    resume: Annotated[
+        str | None, typer.Option(help="Continue a run (its id or folder) from its last checkpoint.")
+    ] = None,
+) -> None:
+    """Train with RLlib; Ctrl-C or SIGTERM pauses with a checkpoint (resume with --resume)."""
+    settings = settings_or_exit()
+    experiment = None
+    if resume is None:
+        experiment = experiment_or_exit(experiment_file, preset, sets)
+    elif experiment_file or preset or sets:
+        typer.echo("error: --resume continues a run as it was; drop the experiment", err=True)
+        raise typer.Exit(2)
+    try:
+        result = train(
+            experiment,
+            env_runners=env_runners,
+            resume=resume,
+            iterations=iterations,
+            progress=lambda progress: typer.echo(progress.line()),
+            settings=settings,
+        )
+    except (ExperimentError, NotFoundError, RunNotFoundError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    _summary(result)
+
+
+def _summary(result: TrainingResult) -> None:
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(
+        f"{result.status}: run {result.run_id} (session {result.session_id}), "
+        f"{result.iterations} iterations, {result.env_steps} env steps, "
+        f"{result.episodes} episodes"
+    )
+    typer.echo(f"checkpoint: {result.checkpoint_uri}")
+    if result.status == "paused":
+        typer.echo(f"resume with: arenalab train --resume {result.run_id}")
+    for model in result.models:
+        scores = f"eval return {model.eval_return}" if model.eval_return is not None else ""
+        if model.rating is not None:
+            scores += f", rating {model.rating:.0f}"
+        best = " (best)" if model.is_best else ""
+        typer.echo(f"model {model.model_id} [{model.module_id}] {scores}{best}")

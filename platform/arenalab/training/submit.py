@@ -1,0 +1,132 @@
+"""Run ``arenalab train`` as a Ray job on a cluster, with the code shipped as a wheel.
+
+DESIGN.md 3.1: the job gets arenalab as the built wheel in the runtime_env's
+``py_modules`` (never ``platform/`` on ``sys.path``), the validated experiment as
+``experiment.yaml`` in a small ``working_dir``, and the ``ARENALAB_*`` settings the
+caller set (so a shared database and storage are seen by both sides). The raw
+equivalent is in docs/training.md. Clients of a token-auth head need
+``RAY_AUTH_MODE=token`` (guides section 6).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import arenalab
+from arenalab.experiments import Experiment, save_experiment
+
+STOP_WAIT_S = 60
+"""``RAY_JOB_STOP_WAIT_TIME_S`` for the job: time to finish an iteration and checkpoint."""
+LOCAL_ONLY = {"ARENALAB_RAY_ADDRESS"}
+"""Settings that describe the caller's side only; the job joins its own cluster."""
+
+
+class SubmitError(RuntimeError):
+    """The wheel could not be built or the job could not be submitted or failed."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A submitted training job."""
+
+    job_id: str
+    status: str
+    entrypoint: str
+    logs: str = ""
+
+
+def source_root() -> Path:
+    """The checkout arenalab was installed from (editable installs only)."""
+    root = Path(arenalab.__file__).resolve().parents[2]
+    if not (root / "pyproject.toml").exists():
+        raise SubmitError(f"no source checkout above {root}; pass a wheel with --wheel")
+    return root
+
+
+def build_wheel(out_dir: Path, root: Path | None = None) -> Path:
+    """``pip wheel --no-deps -w out_dir ROOT``: the code the job will import."""
+    root = root or source_root()
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out_dir)]
+    done = subprocess.run([*command, str(root)], capture_output=True, text=True, check=False)
+    wheels = sorted(out_dir.glob("arenalab-*.whl"))
+    if done.returncode != 0 or not wheels:
+        raise SubmitError(f"building the wheel failed:\n{done.stderr[-2000:]}")
+    return wheels[-1]
+
+
+def job_env_vars(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The caller's ``ARENALAB_*`` settings plus the stop wait that makes pause clean."""
+    settings = {
+        name: value
+        for name, value in os.environ.items()
+        if name.startswith("ARENALAB_") and name not in LOCAL_ONLY
+    }
+    return {"RAY_JOB_STOP_WAIT_TIME_S": str(STOP_WAIT_S), **settings, **(extra or {})}
+
+
+def submit_training(
+    experiment: Experiment,
+    *,
+    address: str | None = None,
+    train_args: list[str] | None = None,
+    wheel: Path | None = None,
+    env_vars: dict[str, str] | None = None,
+    wait: bool = False,
+    timeout_s: float = 3600,
+) -> Submission:
+    """Submit ``python -m arenalab train experiment.yaml ARGS`` as a Ray job.
+
+    Args:
+        experiment: Validated locally, shipped as ``experiment.yaml``.
+        address: The cluster's dashboard URL (``http://head:8265``); None lets Ray read
+            ``RAY_API_SERVER_ADDRESS``/``RAY_ADDRESS``.
+        train_args: Extra ``arenalab train`` options (``--iterations 1``).
+        wheel: A prebuilt arenalab wheel; built from the checkout when omitted.
+        env_vars: More environment variables for the job.
+        wait: Follow the job until it ends and return its logs.
+        timeout_s: How long ``wait`` waits.
+
+    Raises:
+        SubmitError: if the build or submission fails, or (with ``wait``) the job fails.
+    """
+    from ray.job_submission import JobStatus, JobSubmissionClient  # noqa: PLC0415
+
+    staging = Path(tempfile.mkdtemp(prefix="arenalab-submit-"))
+    workdir = staging / "job"
+    save_experiment(experiment, workdir / "experiment.yaml")
+    wheel = wheel or build_wheel(staging / "wheels")
+    entrypoint = "python -m arenalab train experiment.yaml " + shlex.join(train_args or [])
+    runtime_env = {
+        "working_dir": str(workdir),
+        "py_modules": [str(wheel)],
+        "env_vars": job_env_vars(env_vars),
+    }
+    try:
+        client = JobSubmissionClient(address)
+        job_id = client.submit_job(entrypoint=entrypoint.strip(), runtime_env=runtime_env)
+    except Exception as exc:
+        hint = (
+            ""
+            if os.environ.get("RAY_AUTH_MODE")
+            else " (token-auth heads need RAY_AUTH_MODE=token)"
+        )
+        raise SubmitError(f"submitting to {address or 'RAY_ADDRESS'} failed: {exc}{hint}") from exc
+    if not wait:
+        return Submission(job_id, str(client.get_job_status(job_id)), entrypoint)
+    deadline = time.monotonic() + timeout_s
+    terminal = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.STOPPED}
+    while (status := client.get_job_status(job_id)) not in terminal:
+        if time.monotonic() > deadline:
+            raise SubmitError(f"job {job_id} still {status} after {timeout_s:.0f} s")
+        time.sleep(1)
+    logs = client.get_job_logs(job_id)
+    if status != JobStatus.SUCCEEDED:
+        raise SubmitError(f"job {job_id} {status}:\n{logs[-3000:]}")
+    return Submission(job_id, str(status), entrypoint, logs)

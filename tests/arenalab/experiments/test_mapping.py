@@ -1,0 +1,95 @@
+"""The parameter -> RLlib mapping for every algorithm; nothing silently dropped (no Ray)."""
+
+import pytest
+from arenalab.experiments import RULES, build_experiment, mapping_markdown, training_settings
+from arenalab.experiments.mapping import EPISODES_METRIC, stop_criteria
+
+ENV_FOR = {"DQN": "pacman", "SAC": "arena", "TQC": "arena"}
+
+
+def experiment(algorithm, **groups):
+    """A default experiment for ``algorithm`` on an env whose action space suits it."""
+    environment = ENV_FOR.get(algorithm, "pacman")
+    return build_experiment({"algorithm": algorithm, "environment": environment, **groups})
+
+
+def test_ppo():
+    """Ppo."""
+    settings, warnings = training_settings(experiment("PPO"))
+    assert settings["lr"] == 1e-3 and settings["gamma"] == 0.99
+    assert settings["minibatch_size"] == 64 and settings["train_batch_size_per_learner"] == 10_000
+    assert settings["entropy_coeff"] == 0.1
+    assert sorted(w.split("=")[0] for w in warnings) == [
+        "intelligence.learning_starts", "intelligence.target_update", "intelligence.train_freq"
+    ]  # fmt: skip
+
+
+def test_appo_and_impala():
+    """Appo and impala."""
+    appo, appo_warnings = training_settings(experiment("APPO"))
+    assert appo["target_network_update_freq"] == 100
+    assert appo["circular_buffer_num_batches"] == 10_000 // 64
+    assert appo["train_batch_size_per_learner"] == 64
+    assert len(appo_warnings) == 2
+    impala, impala_warnings = training_settings(experiment("IMPALA"))
+    assert impala["lr"] == 1e-3 and "circular_buffer_num_batches" not in impala
+    assert any(w.startswith("training.buffer_size") for w in impala_warnings)
+
+
+def test_dqn():
+    """Dqn."""
+    settings, warnings = training_settings(
+        experiment(
+            "DQN",
+            intelligence={
+                "exploration_rate": 0.05,
+                "learning_starts": 500,
+                "target_update": 250,
+                "train_freq": 8,
+            },
+        )  # fmt: skip
+    )
+    assert warnings == []
+    assert settings["epsilon"] == [(0, 1.0), (10_500, 0.05)]
+    assert settings["target_network_update_freq"] == 250
+    assert settings["num_steps_sampled_before_learning_starts"] == 500
+    assert settings["training_intensity"] == 64 / 8
+    assert settings["replay_buffer_config"]["capacity"] == 10_000
+
+
+@pytest.mark.parametrize("algorithm", ["SAC", "TQC"])
+def test_sac_and_tqc(algorithm):
+    """Sac and tqc."""
+    settings, warnings = training_settings(experiment(algorithm))
+    assert warnings == []
+    assert settings["lr"] is None
+    assert settings["actor_lr"] == settings["critic_lr"] == settings["alpha_lr"] == 1e-3
+    assert settings["tau"] == 1 / 100 and settings["initial_alpha"] == 0.1
+
+
+def test_rllib_overrides_apply_last():
+    """Rllib overrides apply last."""
+    settings, _ = training_settings(build_experiment({"rllib": {"num_epochs": 3, "lr": 0.5}}))
+    assert settings["num_epochs"] == 3 and settings["lr"] == 0.5
+
+
+def test_episodes_is_a_stop_criterion():
+    """Episodes is a stop criterion."""
+    exp = build_experiment({"training": {"episodes": 42}, "run": {"max_iterations": 7}})
+    assert stop_criteria(exp) == {EPISODES_METRIC: 42, "training_iteration": 7}
+
+
+def test_every_parameter_is_mapped_or_warned_for_every_algorithm():
+    """Every parameter is mapped or warned for every algorithm."""
+    for algorithm in ("PPO", "APPO", "IMPALA", "DQN", "SAC", "TQC"):
+        settings, warnings = training_settings(experiment(algorithm))
+        warned = {w.split("=")[0] for w in warnings}
+        for path, targets in RULES.items():
+            assert (path in warned) != (algorithm in targets), (algorithm, path)
+
+
+def test_markdown_table_lists_every_parameter():
+    """Markdown table lists every parameter."""
+    table = mapping_markdown()
+    for path in [*RULES, "training.episodes", "game.*", "visualization.*"]:
+        assert f"| {path} |" in table

@@ -1,0 +1,175 @@
+"""Experiment validation, presets, precedence, YAML and the form schema (no Ray)."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from arenalab.experiments import (
+    PRESETS,
+    Experiment,
+    ExperimentError,
+    build_experiment,
+    load_experiment,
+    parameters_schema,
+    save_experiment,
+)
+from arenalab.experiments.schema import ArenaGame, PacManGame
+
+SEED_BODY = {  # seed 004's example request body, flags as 0/1
+    "name": "Ma première expérience",
+    "tags": ["test", "débutant"],
+    "preset": "débutant",
+    "training": {"learning_rate": 0.001, "gamma": 0.99, "episodes": 1000, "batch_size": 64,
+                 "buffer_size": 10000},
+    "game": {"grid_size": 10, "num_ghosts": 2, "power_pellets": 2, "lives": 3,
+             "pellet_density": 0.7},
+    "intelligence": {"exploration_rate": 0.1, "target_update": 100, "learning_starts": 1000,
+                     "train_freq": 4},
+    "visualization": {"fps": 10, "render_scale": 50, "show_grid": 1, "show_stats": 1,
+                      "highlight_path": 0},
+}  # fmt: skip
+
+
+def test_defaults_have_the_seed_parameters_in_four_groups():
+    """Seed 004 announces 20 parameters but lists 19 (5 + 5 + 4 + 5): all are here."""
+    experiment = Experiment()
+    groups = {
+        group: set(type(getattr(experiment, group)).model_fields) - {"kind", "max_steps"}
+        for group in ("training", "game", "intelligence", "visualization")
+    }
+    assert sum(len(fields) for fields in groups.values()) == 19
+    assert groups["intelligence"] == {
+        "exploration_rate", "target_update", "learning_starts", "train_freq"
+    }  # fmt: skip
+
+
+def test_seed_body_validates_with_flags_as_booleans_and_explicit_values_beating_the_preset():
+    """Seed body validates with flags as booleans and explicit values beating the preset."""
+    experiment = build_experiment(SEED_BODY)
+    assert experiment.visualization.show_grid is True
+    assert experiment.visualization.highlight_path is False
+    assert experiment.preset == "débutant"
+    assert experiment.game.grid_size == 10  # explicit beats the preset's 7
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"training": {"gamma": 1.5}}, "training.gamma"),
+        ({"training": {"learning_rat": 0.1}}, "training.learning_rat"),
+        ({"game": {"grid_size": 3}}, "game.grid_size"),
+        ({"visualization": {"fps": 0}}, "visualization.fps"),
+        ({"environment": "arena", "game": {"grid_size": 9}}, "game.grid_size"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_unknown_keys_and_out_of_range_values_name_the_field(body, field):
+    """Unknown keys and out of range values name the field."""
+    with pytest.raises(ExperimentError, match=rf"x\.yaml: .*\n  {field}: "):
+        build_experiment(body, source="x.yaml")
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "environment", "needed"),
+    [("DQN", "arena", "Discrete"), ("SAC", "pacman", "Box"), ("TQC", "multiagent-pacman", "Box")],
+)
+def test_algorithm_must_suit_the_action_space(algorithm, environment, needed):
+    """Algorithm must suit the action space."""
+    with pytest.raises(ExperimentError, match=f"algorithm={algorithm} needs {needed} actions"):
+        build_experiment({"algorithm": algorithm, "environment": environment})
+
+
+def test_environment_selects_the_game_schema():
+    """Environment selects the game schema."""
+    assert isinstance(build_experiment({}).game, PacManGame)
+    arena = build_experiment({"environment": "arena", "game": {"num_fighters": 4, "fighters": [1]}})
+    assert isinstance(arena.game, ArenaGame)
+    assert arena.game.num_fighters == 4
+    with pytest.raises(ExperimentError, match="game.fighters lists 3 learners"):
+        build_experiment({"environment": "arena", "game": {"fighters": [1, 2, 3]}})
+
+
+@pytest.mark.parametrize("name", ["débutant", "debutant", "DÉBUTANT", "intermediaire", "rapide"])
+def test_presets_found_with_or_without_accents(name):
+    """Presets found with or without accents."""
+    assert build_experiment(preset=name).preset in PRESETS
+
+
+def test_every_preset_validates_for_every_environment():
+    """Every preset validates for every environment."""
+    for name in PRESETS:
+        for environment in ("pacman", "multiagent-pacman", "arena"):
+            build_experiment({"environment": environment}, preset=name)
+
+
+def test_unknown_preset_lists_the_choices():
+    """Unknown preset lists the choices."""
+    with pytest.raises(
+        ExperimentError, match="unknown preset 'expertise'; choose one of: débutant"
+    ):
+        build_experiment(preset="expertise")
+
+
+def test_precedence_defaults_preset_explicit_then_set():
+    """Precedence defaults preset explicit then set."""
+    experiment = build_experiment(
+        {"training": {"episodes": 50, "gamma": 0.9}},
+        preset="debutant",
+        sets=["training.gamma=0.8", "game.num_ghosts=0", "run.hidden_sizes=[16, 16]"],
+    )
+    assert experiment.training.learning_rate == PRESETS["débutant"]["training"]["learning_rate"]
+    assert experiment.training.episodes == 50
+    assert experiment.training.gamma == 0.8
+    assert experiment.game.num_ghosts == 0
+    assert experiment.run.hidden_sizes == [16, 16]
+    assert experiment.intelligence.learning_starts == 1000  # default
+
+
+def test_bad_set_syntax_is_reported():
+    """Bad set syntax is reported."""
+    with pytest.raises(ExperimentError, match="expected group.param=value"):
+        build_experiment(sets=["training.gamma"])
+
+
+def test_yaml_round_trip(tmp_path):
+    """Yaml round trip."""
+    experiment = build_experiment(SEED_BODY)
+    path = save_experiment(experiment, tmp_path / "exp.yaml")
+    assert load_experiment(path) == experiment
+    assert "débutant" in path.read_text(encoding="utf-8")
+
+
+def test_yaml_errors_name_the_file(tmp_path):
+    """Yaml errors name the file."""
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({"training": {"batch_size": -1}}))
+    with pytest.raises(ExperimentError, match=rf"{path}: invalid.*\n  training.batch_size"):
+        load_experiment(path)
+    path.write_text("- a list\n")
+    with pytest.raises(ExperimentError, match="expected a mapping"):
+        load_experiment(path)
+
+
+def test_example_files_validate():
+    """Example files validate."""
+    examples = sorted((Path(__file__).parents[3] / "experiments").glob("*.yaml"))
+    assert len(examples) >= 4
+    for path in examples:
+        load_experiment(path)
+
+
+def test_form_schema_has_groups_types_ranges_defaults_units_and_descriptions():
+    """Form schema has groups types ranges defaults units and descriptions."""
+    schema = parameters_schema()
+    lr = schema["groups"]["training"]["fields"]["learning_rate"]
+    assert lr["type"] == "number" and lr["default"] == 1e-3 and lr["maximum"] == 1.0
+    assert lr["unit"] and lr["description"]
+    assert schema["game"]["pacman"]["fields"]["grid_size"]["minimum"] == 5
+    assert schema["game"]["arena"]["fields"]["opponents"]["enum"] == [
+        "heuristic",
+        "random",
+        "league",
+    ]
+    assert schema["groups"]["visualization"]["fields"]["show_grid"]["type"] == "boolean"
+    assert set(schema["presets"]) == set(PRESETS)
+    assert schema["algorithms"] == ["PPO", "APPO", "IMPALA", "DQN", "SAC", "TQC"]
