@@ -26,6 +26,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("evaluate", "evaluate"),
     ("submit", "submit"),
     ("experiments", "experiments"),
+    ("envs", "envs"),
 ]
 
 

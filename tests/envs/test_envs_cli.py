@@ -1,0 +1,45 @@
+"""``arenalab envs`` run as a user runs it, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from arenalab.envs import CATALOGUE
+from arenalab.envs.arena import spec_json
+
+ARENALAB = str(Path(sys.executable).parent / "arenalab")
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    """Run ``arenalab envs ARGS``."""
+    return subprocess.run([ARENALAB, "envs", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_spec_arena_prints_the_published_json() -> None:
+    """The printed spec is exactly the library's arena-obs-v1 JSON."""
+    result = run("spec", "arena")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == json.loads(json.dumps(spec_json()))
+
+
+def test_spec_pacman_depends_on_grid_size_and_bad_input_fails() -> None:
+    """Pac-Man's layout length follows --grid-size; unknown games and sizes exit 2."""
+    result = run("spec", "pacman", "--grid-size", "12")
+    assert result.returncode == 0, result.stderr
+    described = json.loads(result.stdout)
+    assert described["length"] == 7 * 144 + 4 and described["actions"]["n"] == 5
+    assert run("spec", "chess").returncode == 2
+    bad = run("spec", "pacman", "--grid-size", "3")
+    assert bad.returncode == 2 and "grid_size" in bad.stderr
+
+
+def test_ls_lists_the_catalogue() -> None:
+    """Every catalogued env appears with its kind."""
+    result = run("ls")
+    assert result.returncode == 0, result.stderr
+    for name, entry in CATALOGUE.items():
+        line = next(line for line in result.stdout.splitlines() if line.startswith(name))
+        assert ("multi-agent" in line) == entry.multi_agent
