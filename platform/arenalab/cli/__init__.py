@@ -27,6 +27,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("submit", "submit"),
     ("experiments", "experiments"),
     ("envs", "envs"),
+    ("sweep", "sweep"),
 ]
 
 

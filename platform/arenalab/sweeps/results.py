@@ -1,0 +1,185 @@
+"""Rank a sweep's trials and register the best one's checkpoint as a model.
+
+Trials are read back from Tune's own experiment state (``ExperimentAnalysis``), so the
+ranked table after ``arenalab sweep``, after ``--resume`` and in ``arenalab sweep
+report`` all come from one place. A trial is ranked by the last value of the sweep's
+metric it reported (Tune's ``scope="last"``), so a trial ASHA stopped early is ranked by
+where it stood when stopped. The best checkpoint is scored with the training package's
+seeded evaluation and registered under the base experiment's registry row, so
+DESIGN.md 4.6's single "best" rule decides whether it beats earlier models.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from arenalab.experiments import Experiment, env_spec
+from arenalab.registry import Model, Registry
+from arenalab.sweeps.loading import SweepPlan, with_values
+from arenalab.sweeps.store import SweepDir
+from arenalab.sweeps.trainable import trial_values
+from arenalab.training import RegisteredModel, elo_rating, evaluate_module
+from arenalab.training.evaluation import evaluable
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    """One trial as the ranked table shows it."""
+
+    trial_id: str
+    status: str
+    iterations: int
+    metric: float | None
+    params: dict[str, Any]
+    checkpoint_uri: str | None
+    history: list[tuple[int, float]] = field(default_factory=list, compare=False)
+
+
+def lookup(result: Mapping[str, Any] | None, key: str) -> float | None:
+    """A finite number at ``a/b/c`` in a nested (or already flat) result, else None."""
+    if not result:
+        return None
+    value: Any = result.get(key)
+    if value is None:
+        value = result
+        for part in key.split("/"):
+            value = value.get(part) if isinstance(value, Mapping) else None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def collect_trials(sweep: SweepDir, plan: SweepPlan, *, history: bool = False) -> list[TrialRow]:
+    """Every trial of the sweep, best first (trials without the metric last).
+
+    Args:
+        sweep: The sweep folder (Tune's experiment state is read from it).
+        plan: The sweep's plan (metric and mode).
+        history: Also read each trial's metric per iteration (for learning curves).
+    """
+    from ray.tune import ExperimentAnalysis  # noqa: PLC0415 - importing Tune costs seconds
+
+    analysis = ExperimentAnalysis(sweep.uri)
+    frames = analysis.trial_dataframes if history else {}
+    metric = plan.spec.metric
+    rows = []
+    for trial in analysis.trials:
+        checkpoint = analysis.get_last_checkpoint(trial)
+        curve: list[tuple[int, float]] = []
+        frame = frames.get(trial.trial_id)
+        if frame is not None and metric in frame and "training_iteration" in frame:
+            points = frame[["training_iteration", metric]].dropna()
+            curve = [(int(i), float(v)) for i, v in points.itertuples(index=False)]
+        rows.append(
+            TrialRow(
+                trial_id=trial.trial_id,
+                status=trial.status,
+                iterations=int(lookup(trial.last_result, "training_iteration") or 0),
+                metric=lookup(trial.last_result, metric),
+                params=trial_values(trial.config),
+                checkpoint_uri=sweep.checkpoint_uri(checkpoint.path) if checkpoint else None,
+                history=curve,
+            )
+        )
+    sign = -1.0 if plan.spec.mode == "max" else 1.0
+    return sorted(rows, key=lambda r: (r.metric is None, sign * (r.metric or 0.0), r.trial_id))
+
+
+def find_or_create_experiment(registry: Registry, experiment: Experiment, sweep: str) -> int:
+    """The registry row of the sweep's base experiment: reused when identical, else created."""
+    parameters = experiment.parameters()
+    for row in registry.list_experiments():
+        if (
+            row.name == experiment.name
+            and row.algorithm == experiment.algorithm.value
+            and row.environment == experiment.environment.value
+            and row.parameters == parameters
+        ):
+            return row.id
+    row = registry.create_experiment(
+        name=experiment.name,
+        description=experiment.description or f"base experiment of sweep {sweep}",
+        tags=[*experiment.tags, f"sweep:{sweep}"],
+        preset=experiment.preset,
+        algorithm=experiment.algorithm.value,
+        environment=experiment.environment.value,
+        parameters=parameters,
+    )
+    return row.id
+
+
+def register_best(
+    registry: Registry, plan: SweepPlan, sweep: str, best: TrialRow
+) -> tuple[int, list[RegisteredModel]]:
+    """Evaluate the best trial's checkpoint and register one model per trained policy.
+
+    The evaluation runs on the trial's own experiment (its game may have been searched)
+    with the experiment's seed and ``run.evaluation_episodes``, as ``arenalab train``
+    does. Returns the registry experiment id and the models.
+    """
+    if best.checkpoint_uri is None:
+        raise ValueError(f"sweep {sweep}: best trial {best.trial_id} has no checkpoint")
+    experiment = with_values(plan.experiment, best.params, source=f"trial {best.trial_id}")
+    experiment_id = find_or_create_experiment(registry, plan.experiment, sweep)
+    done = [
+        _registered(row, row.metrics.get("evaluation", {}).get("win_rate"))
+        for row in registry.list_models(experiment_id=experiment_id)
+        if (row.sweep, row.trial, row.checkpoint_uri) == (sweep, best.trial_id, best.checkpoint_uri)
+    ]
+    if done:  # a resumed sweep that had already finished: register nothing twice
+        return experiment_id, done
+    spec = env_spec(experiment)
+    models = []
+    for module_id in spec.policies_to_train:
+        evaluation = None
+        scores: dict[str, float] = {}
+        if evaluable(module_id):
+            evaluation = evaluate_module(
+                experiment,
+                best.checkpoint_uri,
+                module_id,
+                experiment.run.evaluation_episodes,
+                experiment.seed,
+            )
+            scores["eval_return"] = evaluation.mean_return
+            if spec.obs_spec == "arena-obs-v1":
+                scores["rating"] = elo_rating(evaluation.win_rate, evaluation.episodes)
+        row = registry.register_model(
+            experiment_id=experiment_id,
+            fighter_id=spec.fighter_of.get(module_id),
+            sweep=sweep,
+            trial=best.trial_id,
+            algorithm=experiment.algorithm.value,
+            env_id=spec.env_id,
+            obs_spec=spec.obs_spec,
+            module_id=module_id,
+            checkpoint_uri=best.checkpoint_uri,
+            metrics={
+                "sweep": {plan.spec.metric: best.metric, "iterations": best.iterations},
+                "params": best.params,
+                **({"evaluation": evaluation.as_dict()} if evaluation else {}),
+            },
+        )
+        if scores:
+            row = registry.set_model_scores(row.id, **scores)
+        models.append(_registered(row, evaluation.win_rate if evaluation else None))
+    return experiment_id, models
+
+
+def _registered(row: Model, win_rate: float | None) -> RegisteredModel:
+    """The training package's view of a registered model."""
+    return RegisteredModel(
+        model_id=row.id,
+        module_id=row.module_id,
+        fighter_id=row.fighter_id,
+        checkpoint_uri=row.checkpoint_uri,
+        eval_return=row.eval_return,
+        win_rate=win_rate,
+        rating=row.rating,
+        is_best=row.is_best,
+    )
