@@ -9,9 +9,10 @@ node opens the same registry, log folder and storage.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from arenalab.serving.app import create_app
+from arenalab.serving.app import MOUNTS, Mount, create_app
 from arenalab.settings import load_settings
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
@@ -36,17 +37,30 @@ class IngressArgs(BaseModel):
         2048, ge=-1, description="Requests waiting per caller before Serve answers 503."
     )
     num_cpus: float = Field(0.5, ge=0, description="CPUs reserved per replica.")
+    mounts: list[str] = Field(
+        default_factory=list,
+        description="Extra routers, as 'module:attribute' import paths of a Mount, served by "
+        "the same ingress (the module must be importable on the replicas).",
+    )
+
+
+def import_mount(path: str) -> Mount:
+    """Load a ``module:attribute`` Mount (or bare APIRouter, mounted at the root)."""
+    module_name, _, attribute = path.partition(":")
+    found = getattr(importlib.import_module(module_name), attribute)
+    return found if isinstance(found, Mount) else Mount(found)
 
 
 @serve.ingress()
 class ArenalabIngress:
     """The ingress replica: settings in, the whole API out."""
 
-    def __init__(self, settings: dict[str, Any]) -> None:
+    def __init__(self, settings: dict[str, Any], mounts: list[str]) -> None:
         self._settings = load_settings(**settings)
+        self._mounts = [*MOUNTS, *map(import_mount, mounts)]
 
     def __serve_build_asgi_app__(self) -> FastAPI:
-        return create_app(self._settings)
+        return create_app(self._settings, self._mounts)
 
 
 def build_app(args: IngressArgs) -> Application:
@@ -61,4 +75,4 @@ def build_app(args: IngressArgs) -> Application:
         logging_config=LoggingConfig(enable_access_log=False),
         backpressure_config={"status_code": 503, "retry_after_s": 1},
     )
-    return deployment.bind(args.settings)
+    return deployment.bind(args.settings, args.mounts)

@@ -1,0 +1,25 @@
+"""``arenalab serve``: the HTTP and WebSocket API on Ray Serve, until Ctrl-C."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from arenalab.settings import load_settings
+
+
+def command(
+    host: Annotated[str | None, typer.Option(help="Bind address (ARENALAB_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (ARENALAB_PORT).")] = None,
+    ingress: Annotated[
+        str | None, typer.Option(help="direct | proxy | haproxy (ARENALAB_SERVE_INGRESS).")
+    ] = None,
+    replicas: Annotated[int, typer.Option(min=1, help="Ingress replicas.")] = 1,
+) -> None:
+    """Serve the arena API (and every app mounted on the ingress) on Ray Serve."""
+    from arenalab.serving.launch import serve_forever
+
+    given = {"host": host, "port": port, "serve_ingress": ingress}
+    settings = load_settings(**{name: value for name, value in given.items() if value is not None})
+    serve_forever(settings, replicas=replicas)

@@ -1,0 +1,31 @@
+"""``serving/serve_config.yaml`` is a valid Serve config whose args build the application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from arenalab.serving.deployment import IngressArgs, build_app
+from arenalab.serving.launch import ingress_env
+from ray.serve.schema import ServeDeploySchema
+
+CONFIG = Path(__file__).parents[2] / "serving" / "serve_config.yaml"
+
+
+def test_config_validates_and_builds() -> None:
+    """Serve accepts the file; its import path and args produce the ingress app."""
+    config = ServeDeploySchema.model_validate(yaml.safe_load(CONFIG.read_text()))
+    [app] = config.applications
+    assert (config.http_options.port, app.import_path) == (
+        8001,
+        "arenalab.serving.deployment:build_app",
+    )
+    assert build_app(IngressArgs.model_validate(app.args)) is not None
+
+
+def test_ingress_modes_set_ray_start_variables() -> None:
+    """Direct ingress puts the replica on the API port; the proxy needs nothing."""
+    env = ingress_env("direct", 8001)
+    assert env["RAY_SERVE_ENABLE_DIRECT_INGRESS"] == "1"
+    assert env["RAY_SERVE_DIRECT_INGRESS_MIN_HTTP_PORT"] == "8001"
+    assert ingress_env("proxy", 8001) == {}
