@@ -22,6 +22,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("doctor", "doctor"),
     ("demo", "demo"),
     ("registry", "registry"),
+    ("serve", "serve"),
     ("train", "train"),
     ("evaluate", "evaluate"),
     ("submit", "submit"),
