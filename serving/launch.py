@@ -20,6 +20,7 @@ import os
 import shutil
 import signal
 import threading
+from collections.abc import Sequence
 
 from arenalab.serving.deployment import IngressArgs, build_app
 from arenalab.settings import Settings
@@ -47,8 +48,11 @@ def ingress_env(mode: str, port: int, replicas: int = 1) -> dict[str, str]:
     raise ValueError(f"ingress mode must be direct, proxy or haproxy, got {mode!r}")
 
 
-def deploy(settings: Settings, *, replicas: int = 1) -> str:
-    """Start or join Ray, start Serve on the settings' host and port, deploy; return the URL."""
+def deploy(settings: Settings, *, replicas: int = 1, mounts: Sequence[str] = ()) -> str:
+    """Start or join Ray, start Serve on the settings' host and port, deploy; return the URL.
+
+    ``mounts`` are extra routers ("module:attribute") served by the same ingress.
+    """
     import ray
     from ray import serve
     from ray.serve.schema import LoggingConfig
@@ -64,7 +68,7 @@ def deploy(settings: Settings, *, replicas: int = 1) -> str:
     overrides = settings.model_dump(mode="json", exclude={"api_key"})
     if settings.api_key is not None:  # replicas of a local Ray; see docs for clusters
         overrides["api_key"] = settings.api_key.get_secret_value()
-    args = IngressArgs(settings=overrides, num_replicas=replicas)
+    args = IngressArgs(settings=overrides, num_replicas=replicas, mounts=list(mounts))
     serve.run(build_app(args), name=APP_NAME, route_prefix="/")
     return f"http://{settings.host}:{settings.port}"
 

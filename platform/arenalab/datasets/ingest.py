@@ -12,16 +12,19 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy import update
 
 from arenalab.datasets import compaction, reader
 from arenalab.datasets.codec import encode_batch
 from arenalab.datasets.frames import FightFrame
 from arenalab.datasets.schema import CUSTOM_OBS_SPEC, obs_spec_length
 from arenalab.datasets.wal import CrashHook, WriteAheadLog
-from arenalab.registry import ConflictError, Episode, NotFoundError, Registry
+from arenalab.registry import ConflictError, Episode, Registry
 from arenalab.settings import Settings
 from arenalab.storage import open_storage
 
@@ -95,7 +98,7 @@ class FrameIngestor:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
         await self.wal.close()
-        await asyncio.to_thread(compaction.compact, self.wal_dir, self.storage)
+        await self.compact(roll=False)
 
     async def ingest(self, frames: Sequence[FightFrame]) -> int:
         """Log frames durably; returns how many were acknowledged (all or none)."""
@@ -117,14 +120,11 @@ class FrameIngestor:
         return len(frames)
 
     async def close_episode(self, episode_id: int, **outcome: object) -> Episode:
-        """Close an episode, compact its frames and record how many it has."""
+        """Close an episode and compact this replica's log, so its frames are in Parquet."""
         await asyncio.to_thread(self.registry.close_episode, episode_id, **outcome)
         self._episodes.pop(episode_id, None)
         await self.compact()
-        count = await asyncio.to_thread(
-            reader.episode_frame_count, self.storage, self.wal_dir, episode_id
-        )
-        return await asyncio.to_thread(self._set_frame_count, episode_id, count)
+        return await asyncio.to_thread(self.registry.get_episode, episode_id)
 
     async def compact(self, *, roll: bool = True) -> compaction.CompactionResult:
         """Seal this replica's segment and move sealed or orphaned segments into Parquet."""
@@ -132,6 +132,8 @@ class FrameIngestor:
             if roll:
                 await self.wal.roll()
             result = await asyncio.to_thread(compaction.compact, self.wal_dir, self.storage)
+            if result.episodes:
+                await asyncio.to_thread(self._count_frames, result.episodes)
         if result.segments:
             logger.info(
                 "compacted %d segments: %d frames into %d files, %d duplicates dropped",
@@ -168,13 +170,12 @@ class FrameIngestor:
             return cached
         fighter = self.registry.get_fighter(episode.fighter_id)
         spec = declared_obs_spec(fighter.metadata_json) or CUSTOM_OBS_SPEC
-        length = None
-        if spec == CUSTOM_OBS_SPEC:
-            first = reader.episode_frames(self.storage, self.wal_dir, episode_id, limit=1)
-            if first.num_rows:
-                length = len(first["observation_vector"][0])
-        else:
+        if spec != CUSTOM_OBS_SPEC:
             length = obs_spec_length(spec)
+        elif episode.frame_count:  # frames were compacted (before a restart, say): ask Parquet
+            length = reader.stored_obs_length(self.storage, episode_id)
+        else:
+            length = None  # the first frame this replica accepts fixes it
         return EpisodeFacts(
             fighter_id=episode.fighter_id,
             obs_spec=spec,
@@ -195,10 +196,12 @@ class FrameIngestor:
                 f"of episode {frame.episode_id}, got {length}",
             )
 
-    def _set_frame_count(self, episode_id: int, count: int) -> Episode:
+    def _count_frames(self, compacted: Counter[int]) -> None:
+        """Add newly compacted frames to each episode's ``frame_count`` (exact: deduplicated)."""
         with self.registry.writing() as session:
-            episode = session.get(Episode, episode_id)
-            if episode is None:
-                raise NotFoundError(f"episode {episode_id} not found")
-            episode.frame_count = count
-        return episode
+            for episode_id, frames in compacted.items():
+                session.execute(
+                    update(Episode)
+                    .where(Episode.id == episode_id)
+                    .values(frame_count=Episode.frame_count + frames)
+                )

@@ -46,6 +46,18 @@ def episode_frames(
     return table.slice(offset, limit)
 
 
+def stored_obs_length(storage: Storage, episode_id: int) -> int | None:
+    """Observation length of an episode's compacted frames (Parquet only: cheap)."""
+    dataset = open_dataset(storage.filesystem, dataset_root(storage))
+    if dataset is None:
+        return None
+    scanner = dataset.scanner(
+        columns=["observation_vector"], filter=pc.field("episode_id") == episode_id
+    )
+    first = scanner.head(1)
+    return len(first["observation_vector"][0]) if first.num_rows else None
+
+
 def episode_frame_count(storage: Storage, wal_dir: Path, episode_id: int) -> int:
     """How many distinct frames an episode has, stored or still in the log."""
     return episode_frames(storage, wal_dir, episode_id).num_rows

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from arenalab.datasets.frames import ACTION_SIZE
+from arenalab.envs.arena import spec as arena_spec
 from arenalab.storage import Storage
 
 FRAME_SCHEMA_VERSION = 1
@@ -52,9 +53,8 @@ FRAME_SCHEMA = pa.schema(
     metadata={VERSION_KEY: str(FRAME_SCHEMA_VERSION).encode()},
 )
 
-# Declared observation specs and their vector length. The arena env publishes
-# arena-obs-v1 (DESIGN.md 4.3): own block of 7, then 7 enemy slots of 6.
-_KNOWN_OBS_SPECS = {"arena-obs-v1": 7 + 7 * 6}
+# Declared observation specs and their vector length, as the envs publish them.
+_KNOWN_OBS_SPECS = {arena_spec.OBS_SPEC_VERSION: arena_spec.OBS_SIZE}
 
 
 class ForwardCompatibilityError(RuntimeError):
