@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import arenalab
-from arenalab.serving import errors, health, ingest
+from arenalab.serving import errors, health, ingest, lab_environments, lab_experiments, live
 from arenalab.serving.runtime import Runtime
 from arenalab.settings import Settings
 from fastapi import APIRouter, FastAPI
@@ -32,6 +32,9 @@ class Mount:
 MOUNTS: list[Mount] = [
     Mount(health.router),
     Mount(ingest.router, prefix="/api", also_unprefixed=True),  # seed 000 documents both
+    Mount(lab_experiments.router, prefix="/api/v1"),  # seed 004's lab
+    Mount(lab_environments.router, prefix="/api/v1"),
+    Mount(live.router),
 ]
 
 

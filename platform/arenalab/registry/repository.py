@@ -242,6 +242,21 @@ class Registry:
         with self.reading() as session:
             return list(session.scalars(query))
 
+    def last_metric_id(self) -> int:
+        """The id of the newest metrics row (0 when there is none): where live readers start."""
+        with self.reading() as session:
+            return session.scalar(select(func.coalesce(func.max(Metric.id), 0)))
+
+    def metrics_after(
+        self, metric_id: int, session_id: int | None = None, limit: int = 500
+    ) -> list[Metric]:
+        """Metrics rows newer than ``metric_id`` (of one session, or all), oldest first."""
+        query = select(Metric).where(Metric.id > metric_id).order_by(Metric.id).limit(limit)
+        if session_id is not None:
+            query = query.where(Metric.session_id == session_id)
+        with self.reading() as session:
+            return list(session.scalars(query))
+
     # Models -------------------------------------------------------------------------------
     def register_model(self, **fields: Any) -> Model:
         """Record a checkpoint; the best flag follows the one rule in ``refresh_best``."""

@@ -1,0 +1,132 @@
+"""``WS /ws``: the lab's live channels (seed 004): metrics, game_state, session_updates.
+
+A client sends ``{"type": "subscribe", "channel": C}`` (optionally with
+``"session_id"`` for metrics) and receives ``{"type", "channel", "data", "ts"}``
+messages. Metrics and session changes are read from the registry, which every
+training job writes to wherever it runs; game states come from the EnvHost actor.
+So any replica serves any subscriber, with no broker to run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from arenalab.serving import auth
+from arenalab.serving.lab_environments import env_host
+from arenalab.serving.runtime import Runtime, RuntimeDep
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+router = APIRouter(tags=["lab: live"])
+POLL_S = 0.5
+CHANNELS = ("metrics", "game_state", "session_updates")
+
+
+class Subscription(BaseModel):
+    """A client's request to start or stop a channel."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str
+    channel: str
+    session_id: int | None = None
+
+
+def message(kind: str, channel: str, data: Any) -> dict[str, Any]:
+    """The one shape every server message has."""
+    return {"type": kind, "channel": channel, "data": data, "ts": time.time()}
+
+
+async def metrics(runtime: Runtime, session_id: int | None) -> AsyncIterator[dict[str, Any]]:
+    """New training metrics rows, as training jobs record them."""
+    registry = runtime.registry
+    after = await asyncio.to_thread(registry.last_metric_id)
+    while True:
+        rows = await asyncio.to_thread(registry.metrics_after, after, session_id)
+        for row in rows:
+            after = row.id
+            yield {"session_id": row.session_id, "iteration": row.iteration,
+                   "env_steps": row.env_steps, "values": row.values}  # fmt: skip
+        await asyncio.sleep(POLL_S)
+
+
+async def session_updates(runtime: Runtime, _: int | None) -> AsyncIterator[dict[str, Any]]:
+    """Every session's status and progress, first as a snapshot, then each change."""
+    seen: dict[int, tuple] = {}
+    while True:
+        for row in await asyncio.to_thread(runtime.registry.list_sessions):
+            key = (row.status, row.iterations, row.env_steps, row.error)
+            if seen.get(row.id) != key:
+                seen[row.id] = key
+                yield {"id": row.id, "experiment_id": row.experiment_id, "status": row.status,
+                       "iterations": row.iterations, "env_steps": row.env_steps,
+                       "error": row.error}  # fmt: skip
+        await asyncio.sleep(POLL_S)
+
+
+async def game_states(_: Runtime, __: int | None) -> AsyncIterator[dict[str, Any]]:
+    """States of the lab's environments as they are reset and stepped."""
+    host = env_host()
+    after = await host.sequence.remote()
+    while True:
+        for event in await host.next_states.remote(after, 5.0):
+            after = event["seq"]
+            yield event["data"]
+
+
+PRODUCERS: dict[str, Callable[[Runtime, int | None], AsyncIterator[dict[str, Any]]]] = {
+    "metrics": metrics,
+    "game_state": game_states,
+    "session_updates": session_updates,
+}
+KINDS = {"metrics": "metrics", "game_state": "game_state", "session_updates": "session_update"}
+
+
+async def _pump(channel: str, source: AsyncIterator[dict[str, Any]], out: asyncio.Queue) -> None:
+    async for data in source:
+        await out.put(message(KINDS[channel], channel, data))
+
+
+@router.websocket("/ws")
+async def live(socket: WebSocket, runtime: RuntimeDep, _: auth.Admin) -> None:
+    """Subscribe and unsubscribe to channels; bad messages get an error, never a close."""
+    await socket.accept()
+    outbox: asyncio.Queue = asyncio.Queue(maxsize=1000)
+    tasks: dict[str, asyncio.Task] = {}
+
+    async def send_all() -> None:
+        while True:
+            await socket.send_json(await outbox.get())
+
+    sender = asyncio.create_task(send_all())
+    try:
+        while True:
+            raw = await socket.receive_text()
+            try:
+                request = Subscription.model_validate_json(raw)
+            except ValidationError as exc:
+                errors = [f"{'.'.join(map(str, e['loc'])) or 'message'}: {e['msg']}"
+                          for e in exc.errors()]  # fmt: skip
+                await outbox.put(message("error", "", {"detail": errors}))
+                continue
+            if request.channel not in CHANNELS or request.type not in ("subscribe", "unsubscribe"):
+                detail = f"type must be subscribe|unsubscribe and channel one of {list(CHANNELS)}"
+                await outbox.put(message("error", request.channel, {"detail": detail}))
+                continue
+            if (old := tasks.pop(request.channel, None)) is not None:
+                old.cancel()
+            if request.type == "subscribe":
+                source = PRODUCERS[request.channel](runtime, request.session_id)
+                tasks[request.channel] = asyncio.create_task(_pump(request.channel, source, outbox))
+            await outbox.put(message(f"{request.type}d", request.channel, None))
+    except WebSocketDisconnect:
+        pass
+    finally:
+        for task in [*tasks.values(), sender]:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
