@@ -16,7 +16,7 @@ from arenalab.envs.arena.rules import ARENA_REWARDS, ArenaRewards
 from arenalab.envs.arena.spec import (
     OBS_SIZE,
     OBS_SPEC_VERSION,
-    encode_observations,
+    encode_observation,
     observation_from_frame,
     spec_json,
 )
@@ -32,7 +32,7 @@ __all__ = [
     "ArenaRewards",
     "FighterSpec",
     "MultiAgentArenaEnv",
-    "encode_observations",
+    "encode_observation",
     "observation_from_frame",
     "spec_json",
 ]

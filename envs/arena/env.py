@@ -28,12 +28,12 @@ def action_space() -> spaces.Box:
     return spaces.Box(-1.0, 1.0, (4,), dtype=np.float32)
 
 
-def check_action(action: Any, agent: str) -> np.ndarray:
+def check_action(action: Any, agent: str) -> Any:
     """Refuse actions that are not four numbers (values are clipped to [-1, 1] later)."""
-    value = np.asarray(action, dtype=np.float64)
-    if value.shape != (4,):
-        raise ValueError(f"action for {agent} must have shape (4,), got shape {value.shape}")
-    return value
+    shape = np.shape(action)
+    if shape != (4,):
+        raise ValueError(f"action for {agent} must have shape (4,), got shape {shape}")
+    return action
 
 
 class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
@@ -93,7 +93,8 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
         self.observation_space = observation_space()
         self.action_space = action_space()
         self._opponents: dict[int, Policy] = {}
-        self._actions = np.zeros((self.game.count, 4))
+        self._actions: list[Any] = [(0.0, 0.0, 0.0, 0.0)] * self.game.count
+        self._obs: dict[int, np.ndarray] = {}
 
     def heuristic_policy(self) -> Policy:
         """The scripted fighter, sized for this arena."""
@@ -112,28 +113,37 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
                 if seat != self.learner
             }
         self.game.reset(self.np_random)
-        self._obs = self.game.observations()
+        self._observe()
         return self._obs[self.learner], self._info()
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Act for the learner, ask the opponent policy for everyone else, advance 0.05 s."""
         game, actions, learner = self.game, self._actions, self.learner
         actions[learner] = check_action(action, self.config.learner)
-        for seat in np.flatnonzero(game.alive):
-            if seat != learner:
-                actions[seat] = self._opponents[seat](self._obs[seat])
-        reward = float(game.step(actions)[learner])
-        self._obs = game.observations()
-        terminated = bool(game.over or not game.alive[learner])
+        for seat, policy in self._opponents.items():
+            if game.alive[seat]:
+                actions[seat] = policy(self._obs[seat])
+        reward = game.step(actions)[learner]
+        self._observe()
+        terminated = game.over or not game.alive[learner]
         truncated = not terminated and game.steps >= self.config.max_steps
         info = self._info()
         if terminated or truncated:
             info["is_victory"] = game.winner == learner
         return self._obs[learner], reward, terminated, truncated, info
 
+    def _observe(self) -> None:
+        """Observations of the learner and of every opponent still standing."""
+        game = self.game
+        self._obs = {
+            seat: game.observation(seat)
+            for seat in range(game.count)
+            if seat == self.learner or game.alive[seat]
+        }
+
     def _info(self) -> dict[str, Any]:
         game = self.game
-        return {"health": float(game.health[self.learner]), "alive": int(game.alive.sum())}
+        return {"health": game.health[self.learner], "alive": game.standing}
 
     def frame(self) -> dict[str, Any]:
         """The learner's current view as a seed-000 fight frame."""

@@ -1,21 +1,28 @@
 """The one arena simulation; the multi-agent env and the single-agent view wrap it.
 
-State is a handful of numpy arrays indexed by seat (the order of ``config.fighters``),
-so a step is a fixed number of vectorised operations whatever the fighter count.
-Fighters at zero health are out: they stop moving, stop being targets and leave every
-observation. The fight ends when at most one fighter is standing.
+State is kept in small Python lists indexed by seat (the order of ``config.fighters``):
+with 2-8 fighters, scalar arithmetic over a few pairs is several times faster than
+numpy's per-call overhead, which is what bounds a step. Fighters at zero health are
+out: they stop moving, stop being targets and leave every observation. The fight ends
+when at most one fighter is standing.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from arenalab.envs.arena import rules
 from arenalab.envs.arena.config import ArenaConfig
-from arenalab.envs.arena.spec import encode_observations
+from arenalab.envs.arena.spec import encode_observation
 
 TRAIL_LENGTH = 40
+
+
+def _clip(value: float) -> float:
+    return -1.0 if value < -1.0 else 1.0 if value > 1.0 else value
 
 
 class ArenaGame:
@@ -27,110 +34,153 @@ class ArenaGame:
 
     def __init__(self, config: ArenaConfig) -> None:
         self.config = config
-        count = config.num_fighters
-        self.count = count
+        self.count = config.num_fighters
         self.half = config.arena_size / 2.0
-        self.sizes = np.array([f.size for f in config.fighters], dtype=np.float64)
-        self.speeds = np.array([f.speed for f in config.fighters], dtype=np.float64)
-        self.radius = rules.BODY_RADIUS * self.sizes
-        self.reach = rules.REACH * self.sizes
-        self.top_speed = rules.BASE_SPEED * self.speeds
-        self.min_gap = self.radius[:, None] + self.radius[None, :]
-        self.not_self = ~np.eye(count, dtype=bool)
-        self.trail = np.zeros((TRAIL_LENGTH, count, 2)) if config.highlight_path else None
+        self.sizes = [f.size for f in config.fighters]
+        self.speeds = [f.speed for f in config.fighters]
+        self.radius = [rules.BODY_RADIUS * size for size in self.sizes]
+        self.reach = [rules.REACH * size for size in self.sizes]
+        self.top_speed = [rules.BASE_SPEED * speed for speed in self.speeds]
+        self.limit = [self.half - radius for radius in self.radius]
+        self.pairs = [(i, j) for i in range(self.count) for j in range(i + 1, self.count)]
+        self.trail = np.zeros((TRAIL_LENGTH, self.count, 2)) if config.highlight_path else None
 
     def reset(self, rng: np.random.Generator) -> None:
         """Place fighters evenly on a circle at a random rotation and shuffled seats."""
-        angles = rng.uniform(0, 2 * np.pi) + 2 * np.pi * np.arange(self.count) / self.count
-        seats = rng.permutation(self.count)
+        count = self.count
+        angles = rng.uniform(0, 2 * np.pi) + 2 * np.pi * np.arange(count) / count
+        seats = rng.permutation(count)
         ring = rules.SPAWN_RADIUS * self.config.arena_size
-        self.positions = ring * np.stack([np.cos(angles[seats]), np.sin(angles[seats])], axis=1)
-        self.velocities = np.zeros((self.count, 2))
-        self.health = np.full(self.count, rules.MAX_HEALTH)
-        self.alive = np.ones(self.count, dtype=bool)
-        self.cooldown = np.zeros(self.count, dtype=np.int64)
-        self.blocking = np.zeros(self.count, dtype=bool)
-        self.attacking = np.zeros(self.count, dtype=bool)
-        self.died = np.zeros(self.count, dtype=bool)
+        self.positions = [
+            [ring * math.cos(angles[s]), ring * math.sin(angles[s])] for s in seats.tolist()
+        ]
+        self.velocities = [[0.0, 0.0] for _ in range(count)]
+        self.health = [rules.MAX_HEALTH] * count
+        self.alive = [True] * count
+        self.cooldown = [0] * count
+        self.blocking = [False] * count
+        self.attacking = [False] * count
+        self.died = [False] * count
         self.winner = -1
         self.steps = 0
         if self.trail is not None:
             self.trail[:] = self.positions
 
     @property
+    def standing(self) -> int:
+        """How many fighters are still in the fight."""
+        return sum(self.alive)
+
+    @property
     def over(self) -> bool:
         """True once at most one fighter is standing."""
-        return int(self.alive.sum()) <= 1
+        return self.standing <= 1
 
-    def step(self, actions: np.ndarray) -> np.ndarray:
-        """Apply ``(count, 4)`` actions (rows of fallen fighters are ignored); return rewards."""
+    def step(self, actions: Sequence[Sequence[float]]) -> list[float]:
+        """Apply one ``(move_x, move_y, attack, block)`` per seat; return per-seat rewards.
+
+        Rows of fallen fighters are ignored. Attacks resolve on positions after
+        movement and before overlapping bodies are pushed apart; damage is simultaneous,
+        so two fighters can fall on the same step (a draw if they were the last two).
+        """
         reward = rules.ARENA_REWARDS
-        alive = self.alive
-        acted = alive.copy()
-        actions = np.clip(actions, -1.0, 1.0)
-        move = actions[:, :2]
-        norm = np.sqrt(move[:, 0] ** 2 + move[:, 1] ** 2)
-        cooldown = np.maximum(self.cooldown - 1, 0)
-        blocking = (actions[:, 3] > 0) & alive
-        attacking = (actions[:, 2] > 0) & alive & ~blocking & (cooldown == 0)
-        speed = self.top_speed * np.where(blocking, rules.BLOCK_SPEED, 1.0) * alive
-        velocities = move * (speed / np.maximum(norm, 1.0))[:, None]
-        positions = self.positions + velocities * rules.DT
-        limit = (self.half - self.radius)[:, None]
-        np.clip(positions, -limit, limit, out=positions)
+        count, alive, positions = self.count, self.alive, self.positions
+        acted = list(alive)
+        for i in range(count):
+            if self.cooldown[i]:
+                self.cooldown[i] -= 1
+            if not alive[i]:
+                self.velocities[i] = [0.0, 0.0]
+                self.blocking[i] = self.attacking[i] = False
+                continue
+            row = actions[i]
+            move_x, move_y, attack, block = row.tolist() if isinstance(row, np.ndarray) else row
+            move_x, move_y = _clip(move_x), _clip(move_y)
+            blocking = block > 0.0
+            self.blocking[i] = blocking
+            self.attacking[i] = attack > 0.0 and not blocking and self.cooldown[i] == 0
+            if self.attacking[i]:
+                self.cooldown[i] = rules.ATTACK_COOLDOWN
+            scale = self.top_speed[i] * (rules.BLOCK_SPEED if blocking else 1.0)
+            scale /= max(math.sqrt(move_x * move_x + move_y * move_y), 1.0)
+            vx, vy = move_x * scale, move_y * scale
+            self.velocities[i] = [vx, vy]
+            limit = self.limit[i]
+            x, y = positions[i]
+            positions[i] = [
+                min(max(x + vx * rules.DT, -limit), limit),
+                min(max(y + vy * rules.DT, -limit), limit),
+            ]
 
-        rel = positions[None, :, :] - positions[:, None, :]  # rel[i, j] = pos_j - pos_i
-        dist = np.sqrt(rel[:, :, 0] ** 2 + rel[:, :, 1] ** 2)
-        live_pair = alive[:, None] & alive[None, :] & self.not_self
-        in_reach = (
-            attacking[:, None] & live_pair & (dist - self.radius[None, :] <= self.reach[:, None])
-        )
-        damage = (
-            in_reach * (rules.ATTACK_DAMAGE * np.where(blocking, rules.BLOCK_FACTOR, 1.0))[None, :]
-        )
-        overlap = np.where(live_pair, np.maximum(self.min_gap - dist, 0.0), 0.0)
-        if overlap.any():
-            push = (overlap / np.maximum(dist, 1e-6) / 2.0)[:, :, None] * rel
-            positions -= push.sum(axis=1)
-            np.clip(positions, -limit, limit, out=positions)
+        dealt, taken = [0.0] * count, [0.0] * count
+        hits: list[tuple[int, int]] = []
+        pushes: list[tuple[int, int, float, float]] = []
+        for i, j in self.pairs:
+            if not (alive[i] and alive[j]):
+                continue
+            dx, dy = positions[j][0] - positions[i][0], positions[j][1] - positions[i][1]
+            dist = math.sqrt(dx * dx + dy * dy)
+            for a, b in ((i, j), (j, i)):
+                if self.attacking[a] and dist - self.radius[b] <= self.reach[a]:
+                    damage = rules.ATTACK_DAMAGE * (rules.BLOCK_FACTOR if self.blocking[b] else 1.0)
+                    dealt[a] += damage
+                    taken[b] += damage
+                    hits.append((a, b))
+            overlap = self.radius[i] + self.radius[j] - dist
+            if overlap > 0.0:
+                share = overlap / max(dist, 1e-6) / 2.0
+                pushes.append((i, j, dx * share, dy * share))
+        for i, j, px, py in pushes:
+            for seat, sign in ((i, -1.0), (j, 1.0)):
+                limit = self.limit[seat]
+                x, y = positions[seat]
+                positions[seat] = [
+                    min(max(x + sign * px, -limit), limit),
+                    min(max(y + sign * py, -limit), limit),
+                ]
 
-        dealt = damage.sum(axis=1)
-        taken = damage.sum(axis=0)
-        health = np.maximum(self.health - taken, 0.0)
-        died = alive & (health <= 0.0)
-        kills = (damage[:, died] > 0).sum(axis=1)
-        rewards = (
-            reward.step
-            + reward.damage_dealt * dealt
-            + reward.damage_taken * taken
-            + reward.kill * kills
-            + reward.death * died
-        ) * acted
-
-        self.positions, self.velocities, self.health = positions, velocities, health
-        self.alive = alive & ~died
-        self.died = died
-        self.blocking, self.attacking = blocking, attacking
-        self.cooldown = np.where(attacking, rules.ATTACK_COOLDOWN, cooldown)
+        rewards = [0.0] * count
+        for i in range(count):
+            self.died[i] = False
+            if not acted[i]:
+                continue
+            health = max(self.health[i] - taken[i], 0.0)
+            self.health[i] = health
+            rewards[i] = (
+                reward.step + reward.damage_dealt * dealt[i] + reward.damage_taken * taken[i]
+            )
+            if health <= 0.0:
+                self.died[i] = True
+                alive[i] = False
+                rewards[i] += reward.death
+        for attacker, target in set(hits):
+            if self.died[target]:
+                rewards[attacker] += reward.kill
         self.steps += 1
         if self.over:
-            standing = np.flatnonzero(self.alive)
-            if standing.size:
-                self.winner = int(standing[0])
+            standing = [i for i in range(count) if alive[i]]
+            if standing:
+                self.winner = standing[0]
                 rewards[self.winner] += reward.win
         if self.trail is not None:
             self.trail[self.steps % TRAIL_LENGTH] = positions
         return rewards
 
-    def observations(self) -> np.ndarray:
-        """``arena-obs-v1`` rows for every seat (fallen seats included; views drop them)."""
-        return encode_observations(
-            self.positions,
-            self.velocities,
-            self.health,
-            self.sizes,
-            self.speeds,
-            self.alive,
+    def observation(self, seat: int) -> np.ndarray:
+        """``arena-obs-v1`` for ``seat``: the same encoder the game-frame path uses."""
+        positions, velocities, health = self.positions, self.velocities, self.health
+        enemies = [
+            (*positions[j], *velocities[j], health[j])
+            for j in range(self.count)
+            if j != seat and self.alive[j]
+        ]
+        return encode_observation(
+            positions[seat],
+            velocities[seat],
+            health[seat],
+            self.sizes[seat],
+            self.speeds[seat],
+            enemies,
             self.config.arena_size,
         )
 
@@ -139,15 +189,15 @@ class ArenaGame:
         ids = self.config.fighter_ids
         return {
             "frame_number": self.steps,
-            "fighter_position": self.positions[seat].tolist(),
-            "fighter_velocity": self.velocities[seat].tolist(),
-            "fighter_health": float(self.health[seat]),
+            "fighter_position": list(self.positions[seat]),
+            "fighter_velocity": list(self.velocities[seat]),
+            "fighter_health": self.health[seat],
             "enemies_state": [
                 {
                     "id": ids[j],
-                    "pos": self.positions[j].tolist(),
-                    "vel": self.velocities[j].tolist(),
-                    "health": float(self.health[j]),
+                    "pos": list(self.positions[j]),
+                    "vel": list(self.velocities[j]),
+                    "health": self.health[j],
                 }
                 for j in range(self.count)
                 if j != seat
@@ -164,14 +214,14 @@ class ArenaGame:
             "fighters": [
                 {
                     "id": spec.id,
-                    "position": self.positions[i].tolist(),
-                    "velocity": self.velocities[i].tolist(),
-                    "health": float(self.health[i]),
+                    "position": list(self.positions[i]),
+                    "velocity": list(self.velocities[i]),
+                    "health": self.health[i],
                     "size": spec.size,
                     "speed": spec.speed,
-                    "alive": bool(self.alive[i]),
-                    "attacking": bool(self.attacking[i]),
-                    "blocking": bool(self.blocking[i]),
+                    "alive": self.alive[i],
+                    "attacking": self.attacking[i],
+                    "blocking": self.blocking[i],
                 }
                 for i, spec in enumerate(self.config.fighters)
             ],

@@ -8,6 +8,8 @@ observation, so the policy counts it itself: use one instance per fighter.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from arenalab.envs.arena import rules, spec
 
@@ -25,33 +27,33 @@ class ArenaHeuristic:
         self.cooling = 0
 
     def __call__(self, obs: np.ndarray) -> np.ndarray:
-        """Choose move, attack and block for one observation."""
-        obs = np.asarray(obs, dtype=np.float64)
+        """Choose move, attack and block for one observation (plain floats: it runs per step)."""
+        values = obs.tolist() if isinstance(obs, np.ndarray) else list(obs)
+        health, size = values[4], values[5]
         self.cooling = max(self.cooling - 1, 0)
-        size = obs[5]
-        slots = obs[spec.OWN_SIZE :].reshape(spec.MAX_ENEMIES, spec.SLOT_SIZE)
-        present = slots[:, 5] > 0
-        action = np.array([0.0, 0.0, -1.0, -1.0], dtype=np.float32)
-        if not present.any():
-            return action
-        rel = slots[:, 0:2] * self.half
-        dist = np.hypot(rel[:, 0], rel[:, 1])
-        nearest = int(np.argmax(present))  # slots are sorted nearest first
-        if obs[4] < LOW_HEALTH and dist[nearest] < rules.REACH + rules.BODY_RADIUS + DANGER_MARGIN:
-            away = -rel[nearest] / max(dist[nearest], 1e-6)
-            action[:2] = away
-            action[3] = 1.0
-            return action
-        candidates = np.flatnonzero(present)
-        target = candidates[np.lexsort((dist[candidates], slots[candidates, 4]))[0]]
-        reach = rules.REACH * size
-        enemy_body = rules.BODY_RADIUS  # enemy sizes are not observed: assume size 1
-        if dist[target] - enemy_body <= reach:
-            if self.cooling:
-                action[3] = 1.0
+        enemies = []  # (health, distance, dx, dy), nearest first as in the slots
+        for slot in range(spec.MAX_ENEMIES):
+            base = spec.OWN_SIZE + slot * spec.SLOT_SIZE
+            if values[base + 5] <= 0.0:
+                break  # occupied slots come first
+            dx, dy = values[base] * self.half, values[base + 1] * self.half
+            enemies.append((values[base + 4], math.hypot(dx, dy), dx, dy))
+        move_x = move_y = 0.0
+        attack = block = -1.0
+        if enemies:
+            _, dist, dx, dy = enemies[0]
+            if health < LOW_HEALTH and dist < rules.REACH + rules.BODY_RADIUS + DANGER_MARGIN:
+                move_x, move_y, block = -dx / max(dist, 1e-6), -dy / max(dist, 1e-6), 1.0
             else:
-                action[2] = 1.0
-                self.cooling = rules.ATTACK_COOLDOWN
-        if dist[target] > 0.8 * (reach + enemy_body):
-            action[:2] = rel[target] / max(dist[target], 1e-6)
-        return action
+                _, dist, dx, dy = min(enemies, key=lambda e: (e[0], e[1]))
+                reach = rules.REACH * size
+                enemy_body = rules.BODY_RADIUS  # enemy sizes are not observed: assume size 1
+                if dist - enemy_body <= reach:
+                    if self.cooling:
+                        block = 1.0
+                    else:
+                        attack = 1.0
+                        self.cooling = rules.ATTACK_COOLDOWN
+                if dist > 0.8 * (reach + enemy_body):
+                    move_x, move_y = dx / max(dist, 1e-6), dy / max(dist, 1e-6)
+        return np.array((move_x, move_y, attack, block), dtype=np.float32)

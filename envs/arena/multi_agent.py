@@ -64,7 +64,7 @@ class MultiAgentArenaEnv(MultiAgentEnv):
         self.observation_spaces = {agent: observation_space() for agent in self.possible_agents}
         self.action_spaces = {agent: action_space() for agent in self.possible_agents}
         self._rng: np.random.Generator | None = None
-        self._actions = np.zeros((self.game.count, 4))
+        self._actions: list[Any] = [(0.0, 0.0, 0.0, 0.0)] * self.game.count
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -74,8 +74,8 @@ class MultiAgentArenaEnv(MultiAgentEnv):
             self._rng, _ = seeding.np_random(seed)
         self.game.reset(self._rng)
         self.agents = list(self.possible_agents)
-        obs = self.game.observations()
-        return {a: obs[s] for a, s in self.seats.items()}, {a: {} for a in self.agents}
+        observe = self.game.observation
+        return {a: observe(s) for a, s in self.seats.items()}, {a: {} for a in self.agents}
 
     def step(self, action_dict: Mapping[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         """Apply every standing fighter's action; all of them must act."""
@@ -86,18 +86,15 @@ class MultiAgentArenaEnv(MultiAgentEnv):
                 raise ValueError(f"action_dict has no action for standing fighter {agent!r}")
             actions[seats[agent]] = check_action(action_dict[agent], agent)
         rewards = game.step(actions)
-        obs = game.observations()
         over = game.over
         truncated = not over and game.steps >= self.config.max_steps
         died = game.died
-        observations = {a: obs[seats[a]] for a in acting}
-        reward_dict = {a: float(rewards[seats[a]]) for a in acting}
-        terminateds = {a: bool(over or died[seats[a]]) for a in acting}
+        observations = {a: game.observation(seats[a]) for a in acting}
+        reward_dict = {a: rewards[seats[a]] for a in acting}
+        terminateds = {a: over or died[seats[a]] for a in acting}
         truncateds = {a: truncated for a in acting}
         terminateds["__all__"], truncateds["__all__"] = over, truncated
-        infos: dict[str, dict[str, Any]] = {
-            a: {"health": float(game.health[seats[a]])} for a in acting
-        }
+        infos: dict[str, dict[str, Any]] = {a: {"health": game.health[seats[a]]} for a in acting}
         if over or truncated:
             for a in acting:
                 infos[a]["is_victory"] = seats[a] == game.winner

@@ -65,8 +65,9 @@ def render_rgb(game: ArenaGame, config: ArenaConfig) -> np.ndarray:
         order = (np.arange(1, game.trail.shape[0] + 1) + game.steps) % game.trail.shape[0]
         for seat in range(game.count):
             drawing.draw_line(floor, pixel(game.trail[order, seat]), COLORS[seat])
+    centres = pixel(np.array(game.positions))
     for seat in range(game.count):
-        cy, cx = pixel(game.positions[seat])
+        cy, cx = centres[seat]
         radius = game.radius[seat] * scale
         if not game.alive[seat]:
             drawing.fill_disc(floor, cy, cx, radius, FALLEN)

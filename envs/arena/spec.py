@@ -21,13 +21,13 @@ Index  Field                        Value
 Enemies with health <= 0 are left out; the rest are ordered by Euclidean distance, ties
 keeping the order of ``enemies_state``, and only the nearest ``MAX_ENEMIES`` are kept.
 :func:`observation_from_frame` computes the vector from a seed-000 frame and the env calls
-the same :func:`encode_observations`, so simulation and game agree; :func:`spec_json` is
+the same :func:`encode_observation`, so simulation and game agree; :func:`spec_json` is
 what ``arenalab envs spec arena`` prints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -120,46 +120,53 @@ def spec_json() -> dict[str, Any]:
     }
 
 
-def encode_observations(
-    positions: np.ndarray,
-    velocities: np.ndarray,
-    health: np.ndarray,
-    sizes: np.ndarray,
-    speeds: np.ndarray,
-    alive: np.ndarray,
+def encode_observation(
+    position: Sequence[float],
+    velocity: Sequence[float],
+    health: float,
+    size: float,
+    speed: float,
+    enemies: Iterable[Sequence[float]],
     arena_size: float,
 ) -> np.ndarray:
-    """Observation rows for every fighter at once: ``(n, OBS_SIZE)`` float32.
+    """One fighter's ``arena-obs-v1`` vector; the env and the frame path both call this.
 
-    Row ``i`` is fighter ``i``'s view; fighters with ``alive`` False never appear in
-    anyone's enemy slots (their own row is still computed). Index order breaks
-    distance ties, which is what keeps the frame path and the sim path identical.
+    Args:
+        position: the fighter's ``(x, y)``.
+        velocity: the fighter's ``(vx, vy)`` in units per second.
+        health: the fighter's health (0-100).
+        size: the fighter's ``metadata_json.size``.
+        speed: the fighter's ``metadata_json.speed``.
+        enemies: living enemies as ``(x, y, vx, vy, health)``, in tie-breaking order.
+        arena_size: side of the square arena.
+
+    Plain Python floats on purpose: for 2-8 fighters this beats numpy's per-call
+    overhead several times over, and it keeps the arithmetic (and so the sort order)
+    exactly that of the JavaScript builder in docs/envs.md.
     """
-    count = positions.shape[0]
+    px, py = position
     half = arena_size / 2.0
-    out = np.zeros((count, OBS_SIZE), dtype=np.float32)
-    out[:, 0:2] = positions / half
-    out[:, 2:4] = velocities / VELOCITY_SCALE
-    out[:, 4] = health / HEALTH_SCALE
-    out[:, 5] = sizes
-    out[:, 6] = speeds
-    if count < 2:
-        return out
-    rel = positions[None, :, :] - positions[:, None, :]
-    dist2 = rel[:, :, 0] ** 2 + rel[:, :, 1] ** 2
-    dist2[:, ~alive] = np.inf
-    np.fill_diagonal(dist2, np.inf)
-    slots = min(count - 1, MAX_ENEMIES)
-    order = np.argsort(dist2, axis=1, kind="stable")[:, :slots]
-    rows = np.arange(count)[:, None]
-    present = np.isfinite(dist2[rows, order])
-    enemy = out[:, OWN_SIZE : OWN_SIZE + slots * SLOT_SIZE].reshape(count, slots, SLOT_SIZE)
-    enemy[:, :, 0:2] = rel[rows, order] / half
-    enemy[:, :, 2:4] = velocities[order] / VELOCITY_SCALE
-    enemy[:, :, 4] = health[order] / HEALTH_SCALE
-    enemy[:, :, 5] = 1.0
-    enemy[~present] = 0.0
-    out[:, OWN_SIZE : OWN_SIZE + slots * SLOT_SIZE] = enemy.reshape(count, -1)
+    values = [
+        px / half,
+        py / half,
+        velocity[0] / VELOCITY_SCALE,
+        velocity[1] / VELOCITY_SCALE,
+        health / HEALTH_SCALE,
+        size,
+        speed,
+    ]
+    ranked = sorted(enemies, key=lambda e: (e[0] - px) ** 2 + (e[1] - py) ** 2)
+    for ex, ey, evx, evy, ehealth in ranked[:MAX_ENEMIES]:
+        values += (
+            (ex - px) / half,
+            (ey - py) / half,
+            evx / VELOCITY_SCALE,
+            evy / VELOCITY_SCALE,
+            ehealth / HEALTH_SCALE,
+            1.0,
+        )
+    out = np.zeros(OBS_SIZE, dtype=np.float32)
+    out[: len(values)] = values
     return out
 
 
@@ -181,20 +188,26 @@ def observation_from_frame(
     """
     if arena_size <= 0:
         raise ValueError(f"arena_size must be > 0, got {arena_size!r}")
-    enemies = list(frame.get("enemies_state") or [])
-    rows = [
-        (frame.get("fighter_position"), frame.get("fighter_velocity"), frame.get("fighter_health"))
-    ]
-    rows += [(e.get("pos"), e.get("vel") or (0.0, 0.0), e.get("health")) for e in enemies]
-    names = ["fighter"] + [f"enemies_state[{i}]" for i in range(len(enemies))]
-    for name, (pos, vel, hp) in zip(names, rows, strict=True):
-        if pos is None or len(pos) != 2 or vel is None or len(vel) != 2 or hp is None:
-            raise ValueError(f"{name} needs a 2-element position and velocity and a health")
-    positions = np.array([r[0] for r in rows], dtype=np.float64)
-    velocities = np.array([r[1] for r in rows], dtype=np.float64)
-    health = np.array([r[2] for r in rows], dtype=np.float64)
-    alive = health > 0
-    alive[0] = True
-    sizes = np.full(len(rows), size, dtype=np.float64)
-    speeds = np.full(len(rows), speed, dtype=np.float64)
-    return encode_observations(positions, velocities, health, sizes, speeds, alive, arena_size)[0]
+    position, velocity = frame.get("fighter_position"), frame.get("fighter_velocity")
+    health = frame.get("fighter_health")
+    if position is None or len(position) != 2 or velocity is None or len(velocity) != 2:
+        raise ValueError("frame needs 2-element fighter_position and fighter_velocity")
+    if health is None:
+        raise ValueError("frame needs fighter_health")
+    enemies = []
+    for i, enemy in enumerate(frame.get("enemies_state") or []):
+        pos, vel = enemy.get("pos"), enemy.get("vel") or (0.0, 0.0)
+        if pos is None or len(pos) != 2 or len(vel) != 2 or enemy.get("health") is None:
+            raise ValueError(f"enemies_state[{i}] needs a 2-element pos (and vel) and a health")
+        if enemy["health"] > 0:
+            enemies.append((float(pos[0]), float(pos[1]), float(vel[0]), float(vel[1]),
+                            float(enemy["health"])))  # fmt: skip
+    return encode_observation(
+        (float(position[0]), float(position[1])),
+        (float(velocity[0]), float(velocity[1])),
+        float(health),
+        size,
+        speed,
+        enemies,
+        arena_size,
+    )

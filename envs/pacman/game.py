@@ -5,13 +5,15 @@ move (scripted, or by the actions of ghost agents) and meet Pac-Man again. Meeti
 ghost on the same cell covers swaps too: a ghost that Pac-Man walked through was on
 his new cell before the ghosts moved.
 
-Scripted ghosts follow the arcade rules, on maze distances rather than straight lines:
-they alternate ``scatter`` (each heads for its home corner) and ``chase`` phases, never
-reverse except when the phase changes or a power pellet is eaten, and when frightened
-they wander at half speed and can be eaten (an eaten ghost returns to its start cell).
-Chase targets cycle through three personalities: ghost 0, 3, 6 chase Pac-Man's cell;
-1, 4, 7 ambush four cells ahead of him; 2, 5, 8 chase only while more than four steps
-away and otherwise retreat to their corner.
+Scripted ghosts follow the arcade rules: at each step they take the open neighbouring
+cell closest in a straight line to their target, never reversing except when the phase
+changes or a power pellet is eaten. They alternate ``scatter`` (each heads for its home
+corner) and ``chase`` phases, and when frightened they wander at half speed and can be
+eaten (an eaten ghost returns to its start cell). Chase targets cycle through three
+personalities: ghost 0, 3, 6 chase Pac-Man's cell; 1, 4, 7 ambush four cells ahead of
+him; 2, 5, 8 chase only while more than four cells away and otherwise retreat to their
+corner. Straight-line targeting (as in the arcade) needs no path search on the hot
+path, which keeps a step within a few times a CartPole step.
 """
 
 from __future__ import annotations
@@ -41,8 +43,15 @@ class PacManGame:
 
     def __init__(self, config: PacManConfig) -> None:
         self.config = config
-        self.layout = PacManObsLayout(config.grid_size)
+        self.layout = layout = PacManObsLayout(config.grid_size)
         self.num_ghosts = config.num_ghosts
+        self.cell_rc = [divmod(cell, config.grid_size) for cell in range(layout.cells)]
+        self._pellet_at = layout.plane("pellets")
+        self._power_at = layout.plane("power_pellets")
+        self._pacman_at = layout.plane("pacman")
+        self._ghost_at = layout.plane("ghosts")
+        self._frightened_at = layout.plane("frightened_ghosts")
+        self._self_at = layout.plane("self")
         self.eaten: list[int] = []
         self.caught_by = -1
         self.cleared = False
@@ -53,7 +62,7 @@ class PacManGame:
         cfg, layout = self.config, self.layout
         self.rng = rng
         maze = self.maze = Maze.generate(cfg.grid_size, rng)
-        cells = [maze.open_cells[i] for i in rng.permutation(len(maze.open_cells))]
+        cells = [maze.open_cells[i] for i in rng.permutation(len(maze.open_cells)).tolist()]
         self.pacman_start = cells[0]
         from_start = maze.distances(self.pacman_start)
         farthest_first = sorted(cells, key=lambda c: -from_start[c])
@@ -77,8 +86,8 @@ class PacManGame:
         self._static = np.zeros(layout.size, dtype=np.float32)
         self._static[: layout.cells] = maze.walls.reshape(-1)
         pellets = np.frombuffer(self.pellets, dtype=np.uint8)
-        self._static[layout.plane("pellets") : layout.plane("power_pellets")] = pellets == PELLET
-        self._static[layout.plane("power_pellets") : layout.plane("pacman")] = pellets == POWER
+        self._static[self._pellet_at : self._power_at] = pellets == PELLET
+        self._static[self._power_at : self._pacman_at] = pellets == POWER
         self.lives = cfg.lives
         self.steps = 0
         self.score = 0.0
@@ -136,9 +145,9 @@ class PacManGame:
         self.pellets[cell] = 0
         self.remaining -= 1
         if kind == PELLET:
-            self._static[self.layout.plane("pellets") + cell] = 0.0
+            self._static[self._pellet_at + cell] = 0.0
             return PACMAN_REWARDS.pellet
-        self._static[self.layout.plane("power_pellets") + cell] = 0.0
+        self._static[self._power_at + cell] = 0.0
         self.frightened_left = FRIGHTENED_STEPS
         self.frightened = [True] * self.num_ghosts
         self.ghost_dirs = [REVERSE[d] for d in self.ghost_dirs]
@@ -188,8 +197,11 @@ class PacManGame:
                 if self.frightened[g]:
                     action, nxt = options[int(self.rng.integers(len(options)))]
                 else:
-                    dist = self.maze.distances(self._target(g))
-                    action, nxt = min(options, key=lambda o: dist[o[1]])
+                    rc = self.cell_rc
+                    row, col = rc[self._target(g)]
+                    action, nxt = min(
+                        options, key=lambda o: (rc[o[1]][0] - row) ** 2 + (rc[o[1]][1] - col) ** 2
+                    )
             if nxt != cell:
                 self.ghosts[g] = nxt
                 self.ghost_dirs[g] = action
@@ -206,21 +218,22 @@ class PacManGame:
             for _ in range(AMBUSH_LOOKAHEAD):
                 cell = moves[cell]
             return cell
-        far = self.maze.distances(self.pacman)[self.ghosts[g]] > SHY_RADIUS
+        (row, col), (pac_row, pac_col) = self.cell_rc[self.ghosts[g]], self.cell_rc[self.pacman]
+        far = (row - pac_row) ** 2 + (col - pac_col) ** 2 > SHY_RADIUS**2
         return self.pacman if far else self.homes[g]
 
     # ----------------------------------------------------------------- observations
     def observation(self, agent: int) -> np.ndarray:
         """Flat observation for agent 0 (Pac-Man) or ghost ``agent - 1``; a fresh array."""
-        layout, cfg = self.layout, self.config
+        cfg = self.config
         out = self._static.copy()
-        out[layout.plane("pacman") + self.pacman] = 1.0
-        ghosts, frightened = layout.plane("ghosts"), layout.plane("frightened_ghosts")
+        out[self._pacman_at + self.pacman] = 1.0
+        ghosts, frightened = self._ghost_at, self._frightened_at
         for g, cell in enumerate(self.ghosts):
             out[(frightened if self.frightened[g] else ghosts) + cell] += 1.0
         me = self.pacman if agent == 0 else self.ghosts[agent - 1]
-        out[layout.plane("self") + me] = 1.0
-        base = layout.scalars
+        out[self._self_at + me] = 1.0
+        base = self.layout.scalars
         out[base] = self.lives / cfg.lives
         out[base + 1] = self.frightened_left / FRIGHTENED_STEPS
         out[base + 2] = min(1.0, self.steps / cfg.max_steps)

@@ -13,6 +13,7 @@ are precomputed tables so the simulation never does geometry on the hot path.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,44 +46,52 @@ class Maze:
     @classmethod
     def generate(cls, size: int, rng: np.random.Generator) -> Maze:
         """Carve a connected, braided maze of side ``size`` from ``rng``."""
-        walls = np.ones((size, size), dtype=bool)
+        wall = [True] * (size * size)
+        draws = iter(rng.random(2 + 2 * size * size).tolist())  # more than carving needs
         rooms = range(1, size - 1, 2)
-        start = (int(rng.choice(rooms)), int(rng.choice(rooms)))
-        walls[start] = False
+        start = rooms[int(next(draws) * len(rooms))] * size + rooms[int(next(draws) * len(rooms))]
+        wall[start] = False
         stack = [start]
         while stack:  # iterative randomized depth-first search over rooms
-            row, col = stack[-1]
-            unvisited = [
-                (dr, dc)
-                for dr, dc in ((-2, 0), (2, 0), (0, -2), (0, 2))
-                if 0 < row + dr < size - 1 and 0 < col + dc < size - 1 and walls[row + dr, col + dc]
+            cell = stack[-1]
+            row, col = divmod(cell, size)
+            options = [
+                step
+                for step, inside in (
+                    (-size, row > 2),
+                    (size, row + 2 < size - 1),
+                    (-1, col > 2),
+                    (1, col + 2 < size - 1),
+                )
+                if inside and wall[cell + 2 * step]
             ]
-            if not unvisited:
+            if not options:
                 stack.pop()
                 continue
-            dr, dc = unvisited[rng.integers(len(unvisited))]
-            walls[row + dr // 2, col + dc // 2] = False
-            walls[row + dr, col + dc] = False
-            stack.append((row + dr, col + dc))
+            step = options[int(next(draws) * len(options))]
+            wall[cell + step] = wall[cell + 2 * step] = False
+            stack.append(cell + 2 * step)
         if size % 2 == 0:
-            walls[size - 2, :] = walls[size - 3, :]
-            walls[:, size - 2] = walls[:, size - 3]
-        _braid(walls, rng)
-        return cls.from_walls(walls)
+            last, before = (size - 2) * size, (size - 3) * size
+            wall[last : last + size] = wall[before : before + size]
+            for row in range(size):
+                wall[row * size + size - 2] = wall[row * size + size - 3]
+        _braid(wall, size, draws)
+        return cls.from_walls(np.array(wall, dtype=bool).reshape(size, size))
 
     @classmethod
     def from_walls(cls, walls: np.ndarray) -> Maze:
         """Build the lookup tables for a given wall layout (used by tests and generate)."""
         size = walls.shape[0]
-        flat_open = ~walls.reshape(-1)
-        open_cells = [int(i) for i in np.flatnonzero(flat_open)]
+        is_open = (~walls).reshape(-1).tolist()
+        open_cells = [cell for cell, free in enumerate(is_open) if free]
         moves: list[list[int]] = []
         for dr, dc in ACTION_DELTAS:
             table = list(range(size * size))
+            delta = dr * size + dc
             for cell in open_cells:
-                target = (cell // size + dr) * size + cell % size + dc
-                if flat_open[target]:
-                    table[cell] = target
+                if is_open[cell + delta]:
+                    table[cell] = cell + delta
             moves.append(table)
         exits = [
             [(a, moves[a][cell]) for a in range(1, 5) if moves[a][cell] != cell]
@@ -116,25 +125,24 @@ class Maze:
         )
 
 
-def _braid(walls: np.ndarray, rng: np.random.Generator) -> None:
+def _braid(wall: list[bool], size: int, draws: Iterator[float]) -> None:
     """Open one wall next to every dead end so that the maze has loops and no cul-de-sacs.
 
     The opened wall is one with an open cell right behind it, so the dead end joins a
     corridor instead of growing a new stub.
     """
-    size = walls.shape[0]
-    steps = ((-1, 0), (1, 0), (0, -1), (0, 1))
     for row in range(1, size - 1):
         for col in range(1, size - 1):
-            if walls[row, col] or sum(not walls[row + dr, col + dc] for dr, dc in steps) != 1:
+            cell = row * size + col
+            if wall[cell]:
+                continue
+            around = ((-size, row - 2), (size, row + 2), (-1, col - 2), (1, col + 2))
+            if sum(not wall[cell + step] for step, _ in around) != 1:
                 continue
             closed = [
-                (row + dr, col + dc)
-                for dr, dc in steps
-                if walls[row + dr, col + dc]
-                and 0 < row + 2 * dr < size - 1
-                and 0 < col + 2 * dc < size - 1
-                and not walls[row + 2 * dr, col + 2 * dc]
+                step
+                for step, beyond in around
+                if wall[cell + step] and 0 < beyond < size - 1 and not wall[cell + 2 * step]
             ]
             if closed:
-                walls[closed[rng.integers(len(closed))]] = False
+                wall[cell + closed[int(next(draws) * len(closed))]] = False

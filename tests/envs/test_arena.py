@@ -16,7 +16,7 @@ def placed(config: dict, positions: list[list[float]]) -> ArenaGame:
     """A reset game with fighters moved to chosen positions."""
     game = ArenaGame(ArenaConfig.model_validate(config))
     game.reset(np.random.default_rng(0))
-    game.positions = np.array(positions, dtype=np.float64)
+    game.positions = [list(p) for p in positions]
     return game
 
 
@@ -26,9 +26,9 @@ def test_speed_metadata_sets_top_speed() -> None:
     game = placed({"fighters": fighters}, [[-5.0, -3.0], [-5.0, 3.0]])
     for _ in range(20):  # one second
         game.step(np.array([[1.0, 0, 0, 0], [1.0, 0, 0, 0]]))
-    assert game.positions[:, 0] == pytest.approx([0.0, 5.0])
+    assert [x for x, _ in game.positions] == pytest.approx([0.0, 5.0])
     assert game.velocities[1] == pytest.approx([10.0, 0.0])
-    assert game.observations()[1, 2] == pytest.approx(1.0)  # velocity / VELOCITY_SCALE
+    assert game.observation(1)[2] == pytest.approx(1.0)  # velocity / VELOCITY_SCALE
 
 
 def test_size_metadata_sets_reach_and_blocking_softens_hits() -> None:
@@ -36,19 +36,19 @@ def test_size_metadata_sets_reach_and_blocking_softens_hits() -> None:
     fighters = [{"id": "big", "size": 2.0}, {"id": "small", "size": 1.0}]
     game = placed({"fighters": fighters}, [[0.0, 0.0], [2.8, 0.0]])
     rewards = game.step(np.array([[0, 0, 1.0, 0], [0, 0, 1.0, 0]]))
-    assert game.health.tolist() == [100.0, 90.0]
+    assert game.health == [100.0, 90.0]
     assert rewards[0] == pytest.approx(ARENA_REWARDS.step + 10 * ARENA_REWARDS.damage_dealt)
     assert rewards[1] == pytest.approx(ARENA_REWARDS.step + 10 * ARENA_REWARDS.damage_taken)
-    game.cooldown[:] = 0
+    game.cooldown = [0, 0]
     game.step(np.array([[0, 0, 1.0, 0], [0, 0, 0, 1.0]]))
-    assert game.health.tolist() == [100.0, 87.5]
+    assert game.health == [100.0, 87.5]
 
 
 def test_a_kill_ends_the_fight_and_pays_kill_and_win() -> None:
     """The last hit on a 10-health fighter ends the episode for both views."""
     env = MultiAgentArenaEnv()
     env.reset(seed=0)
-    env.game.positions = np.array([[0.0, 0.0], [1.5, 0.0]])
+    env.game.positions = [[0.0, 0.0], [1.5, 0.0]]
     env.game.health[1] = 10.0
     _, rewards, terminateds, truncateds, infos = env.step(
         {"fighter_0": [0, 0, 1, 0], "fighter_1": [0, 0, 0, 0]}
@@ -65,7 +65,7 @@ def test_fallen_fighters_leave_the_multi_agent_episode() -> None:
     """With four fighters, the first to fall is terminated alone and leaves ``agents``."""
     env = MultiAgentArenaEnv({"num_fighters": 4})
     env.reset(seed=0)
-    env.game.positions = np.array([[0.0, 0.0], [1.5, 0.0], [-8.0, 8.0], [8.0, -8.0]])
+    env.game.positions = [[0.0, 0.0], [1.5, 0.0], [-8.0, 8.0], [8.0, -8.0]]
     env.game.health[1] = 5.0
     still = [0.0, 0.0, 0.0, 0.0]
     actions = {"fighter_0": [0, 0, 1, 0], "fighter_1": still, "fighter_2": still}

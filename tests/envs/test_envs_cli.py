@@ -1,4 +1,4 @@
-"""``arenalab envs`` run as a user runs it, in a subprocess."""
+"""``arenalab envs``: run as a user runs it (a subprocess), error paths in-process."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from arenalab.cli import envs as envs_cli
 from arenalab.envs import CATALOGUE
 from arenalab.envs.arena import spec_json
+from typer.testing import CliRunner
 
 ARENALAB = str(Path(sys.executable).parent / "arenalab")
 
@@ -27,13 +29,14 @@ def test_spec_arena_prints_the_published_json() -> None:
 
 def test_spec_pacman_depends_on_grid_size_and_bad_input_fails() -> None:
     """Pac-Man's layout length follows --grid-size; unknown games and sizes exit 2."""
-    result = run("spec", "pacman", "--grid-size", "12")
-    assert result.returncode == 0, result.stderr
+    runner = CliRunner()
+    result = runner.invoke(envs_cli.app, ["spec", "pacman", "--grid-size", "12"])
+    assert result.exit_code == 0, result.output
     described = json.loads(result.stdout)
     assert described["length"] == 7 * 144 + 4 and described["actions"]["n"] == 5
-    assert run("spec", "chess").returncode == 2
-    bad = run("spec", "pacman", "--grid-size", "3")
-    assert bad.returncode == 2 and "grid_size" in bad.stderr
+    assert runner.invoke(envs_cli.app, ["spec", "chess"]).exit_code == 2
+    bad = runner.invoke(envs_cli.app, ["spec", "pacman", "--grid-size", "3"])
+    assert bad.exit_code == 2 and "grid_size" in bad.stderr
 
 
 def test_ls_lists_the_catalogue() -> None:
