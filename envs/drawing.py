@@ -36,13 +36,6 @@ def canvas(height: int, width: int, color: Color = (0, 0, 0)) -> np.ndarray:
     return image
 
 
-def disc_mask(size: int, radius: float) -> np.ndarray:
-    """Boolean ``(size, size)`` mask of a centred disc, ``radius`` in pixels."""
-    centre = (size - 1) / 2
-    yy, xx = np.mgrid[0:size, 0:size]
-    return (yy - centre) ** 2 + (xx - centre) ** 2 <= radius**2
-
-
 def fill_disc(image: np.ndarray, cy: float, cx: float, radius: float, color: Color) -> None:
     """Paint a disc centred at pixel ``(cy, cx)``, clipped to the image."""
     height, width = image.shape[:2]

@@ -81,7 +81,6 @@ class PacManGame:
         if not any(self.pellets):
             self.pellets[farthest_first[0]] = PELLET
         self.remaining = sum(1 for p in self.pellets if p)
-        self.total_pellets = self.remaining
 
         self._static = np.zeros(layout.size, dtype=np.float32)
         self._static[: layout.cells] = maze.walls.reshape(-1)
