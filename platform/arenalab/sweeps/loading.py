@@ -18,7 +18,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from arenalab.experiments import RULES, Experiment, ExperimentError, build_experiment
+from arenalab.experiments import (
+    RULES,
+    Experiment,
+    ExperimentError,
+    UnknownPresetError,
+    build_experiment,
+    preset_name,
+)
 from arenalab.experiments.loading import deep_merge
 from arenalab.sweeps.schema import PBT, SweepSpec
 from arenalab.sweeps.space import Distribution
@@ -119,6 +126,11 @@ def _experiment(data: dict[str, Any], where: str, key: str) -> Experiment:
 def _base_experiment(spec: SweepSpec, path: Path) -> Experiment:
     """Defaults < preset < base file < base values < the sweep's algorithm and resources."""
     data: dict[str, Any] = {}
+    if spec.base.preset is not None:
+        try:
+            preset_name(spec.base.preset)
+        except UnknownPresetError as exc:
+            raise SweepError(f"{path}: base.preset: {exc}") from None
     if spec.base.file:
         file = (path.parent / spec.base.file).resolve()
         try:
@@ -136,8 +148,6 @@ def _base_experiment(spec: SweepSpec, path: Path) -> Experiment:
         return build_experiment(data, preset=spec.base.preset, source=f"{path}: base")
     except ExperimentError as exc:
         raise SweepError(str(exc)) from None
-    except KeyError as exc:  # an unknown preset
-        raise SweepError(f"{path}: base.preset: {exc}") from None
 
 
 def check_plan(plan: SweepPlan) -> None:

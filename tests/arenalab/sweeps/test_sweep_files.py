@@ -1,0 +1,172 @@
+"""Sweep files: every shipped file validates; invalid ones name the file, the key and the reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from arenalab.experiments import build_config
+from arenalab.sweeps import SweepError, load_sweep
+from arenalab.sweeps.trainable import BASE_KEY, param_space, trial_experiment
+
+TUNE_CONFIGS = sorted((Path(__file__).parents[3] / "tune_configs").glob("*.yaml"))
+VALID = {
+    "name": "ok",
+    "base": {"preset": "rapide"},
+    "algorithm": "PPO",
+    "search": {"training.learning_rate": {"loguniform": [1e-4, 1e-3]}},
+}
+
+
+def write(tmp_path: Path, **changes: object) -> Path:
+    """A sweep file: the valid one above with top-level keys replaced."""
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump({**VALID, **changes}), encoding="utf-8")
+    return path
+
+
+def test_tune_configs_ship_the_three_required_sweeps() -> None:
+    """tune_configs/ has the Pac-Man ASHA, Pac-Man DQN grid and arena PBT sweeps."""
+    names = {path.name for path in TUNE_CONFIGS}
+    assert {"pacman_ppo_asha.yaml", "pacman_dqn_grid.yaml", "arena_ppo_pbt.yaml"} <= names
+
+
+@pytest.mark.parametrize("path", TUNE_CONFIGS, ids=[path.name for path in TUNE_CONFIGS])
+def test_every_tune_config_validates(path: Path) -> None:
+    """Each shipped sweep file loads, and its search space translates to Tune objects."""
+    plan = load_sweep(path)
+    space = param_space(plan)
+    assert set(space) == {BASE_KEY, *plan.searched}
+
+
+def test_dqn_grid_searches_exploration_rate_by_target_update() -> None:
+    """The DQN grid is exploration_rate x target_update, 9 trials."""
+    plan = load_sweep(next(p for p in TUNE_CONFIGS if p.name == "pacman_dqn_grid.yaml"))
+    assert plan.experiment.algorithm.value == "DQN"
+    grid = {key: dist.grid for key, dist in plan.spec.search.items()}
+    assert set(grid) == {"intelligence.exploration_rate", "intelligence.target_update"}
+    assert len(grid["intelligence.exploration_rate"]) * len(grid["intelligence.target_update"]) == 9
+
+
+def test_trial_values_go_through_the_experiment_mapping(tmp_path: Path) -> None:
+    """A trial's sampled parameters reach RLlib through build_config (DQN epsilon, target)."""
+    plan = load_sweep(
+        write(
+            tmp_path,
+            algorithm="DQN",
+            search={
+                "intelligence.exploration_rate": {"grid": [0.05]},
+                "intelligence.target_update": {"grid": [500]},
+                "game.grid_size": {"randint": [7, 9]},
+            },
+        )
+    )
+    config = {
+        BASE_KEY: plan.experiment.model_dump(mode="json"),
+        "intelligence.exploration_rate": 0.05,
+        "intelligence.target_update": 500,
+        "game.grid_size": 8,
+        "__trial_info__": object(),  # Tune adds keys of its own; they must be ignored
+    }
+    experiment = trial_experiment(config)
+    rllib = build_config(experiment).config
+    starts = experiment.intelligence.learning_starts
+    assert rllib.epsilon == [(0, 1.0), (starts + 10_000, 0.05)]
+    assert rllib.target_network_update_freq == 500
+    assert rllib.env_config["grid_size"] == 8
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "reason"),
+    [
+        ({"serach": {}}, "serach", "Extra inputs are not permitted"),
+        (
+            {"search": {"training.learning_rate": {"normal": [0, 1]}}},
+            "search.training.learning_rate.normal",
+            "Extra inputs are not permitted",
+        ),
+        (
+            {"search": {"training.learning_rate": {"loguniform": [0, 1e-3]}}},
+            "search.training.learning_rate",
+            "low must be > 0",
+        ),
+        (
+            {"search": {"training.gamma": {"uniform": [0.99, 0.9]}}},
+            "search.training.gamma",
+            "low must be below high",
+        ),
+        (
+            {"search": {"training.lr": {"choice": [1e-3]}}},
+            "search.training.lr",
+            "unknown parameter 'lr'",
+        ),
+        (
+            {"search": {"optimizer.lr": {"choice": [1e-3]}}},
+            "search.optimizer.lr",
+            "not a parameter",
+        ),
+        (
+            {"search": {"intelligence.target_update": {"grid": [100, 500]}}},
+            "search.intelligence.target_update",
+            "does not apply to PPO",
+        ),
+        (
+            {"search": {"training.learning_rate": {"uniform": [0.1, 2.0]}}},
+            "search.training.learning_rate=2.0",
+            "less than or equal to 1",
+        ),
+        (
+            {"scheduler": {"type": "asha", "max_t": 2, "grace_period": 5}},
+            "scheduler",
+            "grace_period=5 exceeds max_t=2",
+        ),
+        (
+            {
+                "scheduler": {
+                    "type": "pbt",
+                    "perturbation_interval": 2,
+                    "mutations": {"training.gamma": {"uniform": [0.9, 0.99]}},
+                },
+                "checkpoint": {"num_to_keep": 2},
+            },
+            "checkpoint.num_to_keep",
+            "keep all",
+        ),
+        ({"base": {"preset": "legendary"}}, "base.preset", "unknown preset"),
+        ({"mode": "maximize"}, "mode", "Input should be 'max' or 'min'"),
+    ],
+)
+def test_invalid_files_name_file_key_and_reason(
+    tmp_path: Path, changes: dict, key: str, reason: str
+) -> None:
+    """Each mistake fails at load time with the file, the key and why."""
+    path = write(tmp_path, **changes)
+    with pytest.raises(SweepError) as caught:
+        load_sweep(path)
+    message = str(caught.value)
+    assert str(path) in message and key in message and reason in message, message
+
+
+def test_optuna_without_the_package_is_refused_before_any_trial(tmp_path: Path) -> None:
+    """Asking for Optuna when it is not installed fails at load time, naming the package."""
+    pytest.importorskip("ray")
+    try:
+        import optuna  # noqa: F401
+
+        pytest.skip("optuna is installed here")
+    except ImportError:
+        pass
+    with pytest.raises(SweepError, match=r"search_algorithm: optuna is not installed"):
+        load_sweep(write(tmp_path, search_algorithm="optuna"))
+
+
+def test_yaml_errors_name_the_file(tmp_path: Path) -> None:
+    """Broken YAML and a non-mapping document are reported with the file name."""
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(SweepError, match=rf"{path}: not valid YAML"):
+        load_sweep(path)
+    path.write_text("- a list\n", encoding="utf-8")
+    with pytest.raises(SweepError, match=rf"{path}: expected a mapping"):
+        load_sweep(path)
