@@ -59,3 +59,17 @@ def test_multi_agent_arena_trains_one_policy_per_role(ray_head: Any) -> None:
     )
     assert {"learner", "opponent"} <= set(result["learners"])
     assert result["env_runners"]["num_env_steps_sampled"] >= 128
+
+
+def test_multi_agent_pacman_trains_pacman_and_ghost_policies(ray_head: Any) -> None:
+    """Pac-Man maps to "pacman", every ghost to a shared "ghost" module; both get updated."""
+    result = one_ppo_iteration(
+        "arenalab/MultiAgentPacMan-v0",
+        {"grid_size": 7, "num_ghosts": 2, "power_pellets": 1, "max_steps": 60},
+        policies={"pacman", "ghost"},
+        policy_mapping_fn=lambda agent_id, *args, **kwargs: (
+            "pacman" if agent_id == "pacman" else "ghost"
+        ),
+    )
+    assert {"pacman", "ghost"} <= set(result["learners"])
+    assert result["env_runners"]["num_env_steps_sampled"] >= 128
