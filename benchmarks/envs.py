@@ -77,6 +77,7 @@ def cases(steps: int) -> dict[str, tuple[Callable[[], float], int]]:
     pacman = gym.make("arenalab/PacMan-v0", grid_size=10, num_ghosts=2).unwrapped
     pacman_big = gym.make("arenalab/PacMan-v0", grid_size=21, num_ghosts=4).unwrapped
     arena = gym.make("arenalab/Arena-v0", num_fighters=4, opponent_policy="random").unwrapped
+    duel = gym.make("arenalab/Arena-v0", num_fighters=2, opponent_policy="heuristic").unwrapped
     arena_ma = envs.make_env("arenalab/MultiAgentArena-v0", {"num_fighters": 4})
     arena_ma8 = envs.make_env("arenalab/MultiAgentArena-v0", {"num_fighters": 8})
     pacman_ma = envs.make_env("arenalab/MultiAgentPacMan-v0", {"grid_size": 10, "num_ghosts": 2})
@@ -86,6 +87,7 @@ def cases(steps: int) -> dict[str, tuple[Callable[[], float], int]]:
         "PacMan-v0 (grid 21, 4 ghosts)": (single_agent_runner(pacman_big, steps, 0), 1),
         "MultiAgentPacMan-v0 (grid 10, 2 ghosts)": (multi_agent_runner(pacman_ma, steps, 0), 3),
         "Arena-v0 (4 fighters, random opponents)": (single_agent_runner(arena, steps, 0), 1),
+        "Arena-v0 (2 fighters, heuristic opponent)": (single_agent_runner(duel, steps, 0), 1),
         "MultiAgentArena-v0 (4 fighters)": (multi_agent_runner(arena_ma, steps, 0), 4),
         "MultiAgentArena-v0 (8 fighters)": (multi_agent_runner(arena_ma8, steps, 0), 8),
     }
