@@ -64,6 +64,12 @@ def ray_head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayHead]:
         "--node-ip-address=127.0.0.1",
         f"--port={gcs_port}",
         "--num-cpus=2",
+        # Agent ports default to fixed numbers (52365...): a second head on the host would
+        # start without a job agent ("No available agent to submit job").
+        f"--dashboard-agent-listen-port={free_port()}",
+        f"--dashboard-agent-grpc-port={free_port()}",
+        f"--runtime-env-agent-port={free_port()}",
+        f"--metrics-export-port={free_port()}",
         f"--dashboard-port={dashboard_port}",
         "--dashboard-host=127.0.0.1",
         f"--ray-client-server-port={client_port}",

@@ -92,8 +92,13 @@ def load_module(checkpoint_uri: str, module_id: str) -> Any:
     return RLModule.from_checkpoint(path).eval()
 
 
-def module_policy(module: Any, action_space: gym.Space) -> Policy:
-    """Greedy actions from an RLModule, clipped to a Box action space."""
+def module_policy(module: Any, action_space: gym.Space, *, greedy: bool = False) -> Policy:
+    """Actions from an RLModule, clipped to a Box action space.
+
+    By default actions are sampled from the policy's distribution (seed torch first for
+    a repeatable evaluation): a greedy Pac-Man policy can walk back and forth between
+    two cells forever, while the sampled policy is the one training optimised.
+    """
     import torch  # noqa: PLC0415
 
     dist_class = module.get_inference_action_dist_cls()
@@ -102,7 +107,8 @@ def module_policy(module: Any, action_space: gym.Space) -> Policy:
         with torch.no_grad():
             batch = {"obs": torch.as_tensor(np.asarray(obs, np.float32))[None]}
             logits = module.forward_inference(batch)["action_dist_inputs"]
-            action = dist_class.from_logits(logits).to_deterministic().sample()[0].numpy()
+            dist = dist_class.from_logits(logits)
+            action = (dist.to_deterministic() if greedy else dist).sample()[0].numpy()
         if isinstance(action_space, gym.spaces.Box):
             return np.clip(action, action_space.low, action_space.high).astype(np.float32)
         return int(action)
@@ -125,6 +131,9 @@ def evaluate_module(
     experiment: Experiment, checkpoint_uri: str, module_id: str, episodes: int, seed: int
 ) -> Evaluation:
     """Score one trained module in its single-agent view against the heuristic."""
+    import torch  # noqa: PLC0415
+
+    torch.manual_seed(seed)
     env = evaluation_env(experiment, module_id)
     return rollout(env, module_policy(load_module(checkpoint_uri, module_id), env.action_space),
                    episodes, seed)  # fmt: skip

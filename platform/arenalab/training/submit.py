@@ -1,11 +1,16 @@
 """Run ``arenalab train`` as a Ray job on a cluster, with the code shipped as a wheel.
 
-DESIGN.md 3.1: the job gets arenalab as the built wheel in the runtime_env's
+DESIGN.md 3.1: the job gets arenalab from the built wheel through the runtime_env's
 ``py_modules`` (never ``platform/`` on ``sys.path``), the validated experiment as
 ``experiment.yaml`` in a small ``working_dir``, and the ``ARENALAB_*`` settings the
 caller set (so a shared database and storage are seen by both sides). The raw
 equivalent is in docs/training.md. Clients of a token-auth head need
 ``RAY_AUTH_MODE=token`` (guides section 6).
+
+The wheel is shipped unpacked (its ``arenalab/`` folder as the py_module): Ray 2.60
+installs a ``.whl`` py_module with ``pip install --target`` and no ``--no-deps``, which
+re-installs Ray, torch and every other dependency into each job (measured: 3.5 min,
+and a second Ray shadowing the cluster's). The folder is exactly the wheel's content.
 """
 
 from __future__ import annotations
@@ -16,14 +21,18 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import arenalab
 from arenalab.experiments import Experiment, save_experiment
 
 STOP_WAIT_S = 60
 """``RAY_JOB_STOP_WAIT_TIME_S`` for the job: time to finish an iteration and checkpoint."""
+AGENT_WAIT_S = 60
+"""How long to retry while a freshly started head has no job agent yet."""
 LOCAL_ONLY = {"ARENALAB_RAY_ADDRESS"}
 """Settings that describe the caller's side only; the job joins its own cluster."""
 
@@ -61,6 +70,16 @@ def build_wheel(out_dir: Path, root: Path | None = None) -> Path:
     return wheels[-1]
 
 
+def unpack_wheel(wheel: Path, out_dir: Path) -> Path:
+    """The wheel's ``arenalab/`` package folder, ready to ship as a py_module."""
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(out_dir)
+    package = out_dir / "arenalab"
+    if not (package / "__init__.py").exists():
+        raise SubmitError(f"{wheel} holds no arenalab package")
+    return package
+
+
 def job_env_vars(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The caller's ``ARENALAB_*`` settings plus the stop wait that makes pause clean."""
     settings = {
@@ -69,6 +88,18 @@ def job_env_vars(extra: dict[str, str] | None = None) -> dict[str, str]:
         if name.startswith("ARENALAB_") and name not in LOCAL_ONLY
     }
     return {"RAY_JOB_STOP_WAIT_TIME_S": str(STOP_WAIT_S), **settings, **(extra or {})}
+
+
+def _submit(client: Any, entrypoint: str, runtime_env: dict[str, Any]) -> str:
+    """Submit, waiting out a head whose job agent is still starting (it answers 500)."""
+    deadline = time.monotonic() + AGENT_WAIT_S
+    while True:
+        try:
+            return client.submit_job(entrypoint=entrypoint, runtime_env=runtime_env)
+        except RuntimeError as exc:
+            if "No available agent" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(2)
 
 
 def submit_training(
@@ -102,21 +133,19 @@ def submit_training(
     workdir = staging / "job"
     save_experiment(experiment, workdir / "experiment.yaml")
     wheel = wheel or build_wheel(staging / "wheels")
+    package = unpack_wheel(wheel, staging / "package")
     entrypoint = "python -m arenalab train experiment.yaml " + shlex.join(train_args or [])
     runtime_env = {
         "working_dir": str(workdir),
-        "py_modules": [str(wheel)],
+        "py_modules": [str(package)],
         "env_vars": job_env_vars(env_vars),
     }
     try:
         client = JobSubmissionClient(address)
-        job_id = client.submit_job(entrypoint=entrypoint.strip(), runtime_env=runtime_env)
+        job_id = _submit(client, entrypoint.strip(), runtime_env)
     except Exception as exc:
-        hint = (
-            ""
-            if os.environ.get("RAY_AUTH_MODE")
-            else " (token-auth heads need RAY_AUTH_MODE=token)"
-        )
+        auth = os.environ.get("RAY_AUTH_MODE")
+        hint = "" if auth else " (a token-auth head needs RAY_AUTH_MODE=token)"
         raise SubmitError(f"submitting to {address or 'RAY_ADDRESS'} failed: {exc}{hint}") from exc
     if not wait:
         return Submission(job_id, str(client.get_job_status(job_id)), entrypoint)

@@ -1,0 +1,81 @@
+"""train(): checkpoints, registry records, evaluation, resume, and a clean stop on SIGTERM."""
+
+import os
+import signal
+import subprocess
+import sys
+
+from arenalab.cli import app
+from arenalab.registry import Registry
+from arenalab.storage import open_storage
+from arenalab.training import open_run, train
+from typer.testing import CliRunner
+
+
+def test_train_checkpoints_registers_and_resumes(ray_head, settings, tiny):
+    """Train checkpoints registers and resumes."""
+    lines = []
+    result = train(tiny, iterations=2, progress=lambda p: lines.append(p.line()))
+    assert result.status == "finished" and result.iterations == 2
+    assert result.env_steps == 512 and len(lines) == 2 and "steps/s" in lines[0]
+    assert result.run_uri.startswith(str(settings.data_dir / "runs" / "tiny-"))
+    run = open_run(open_storage(settings), result.run_id)
+    assert run.checkpoints() == [1, 2]
+    registry = Registry.from_settings(settings)
+    session = registry.get_session(result.session_id)
+    assert (session.status, session.iterations, session.env_steps) == ("finished", 2, 512)
+    assert [m.iteration for m in registry.list_metrics(result.session_id)] == [1, 2]
+    [model] = result.models
+    assert model.eval_return is not None and model.is_best
+    assert registry.best_model(experiment_id=result.experiment_id).id == model.model_id
+    assert any("does not apply to PPO" in w for w in result.warnings)
+
+    resumed = train(resume=result.run_id, iterations=1)
+    assert resumed.iterations == 3 and resumed.env_steps == 768
+    assert resumed.session_id == result.session_id
+    assert run.checkpoints() == [1, 2, 3]
+    assert [m.iteration for m in registry.list_metrics(result.session_id)] == [1, 2, 3]
+
+    report = CliRunner().invoke(app, ["evaluate", str(model.model_id), "--episodes", "3"])
+    assert report.exit_code == 0, report.output
+    assert "vs random" in report.output and "heuristic" in report.output
+
+
+def test_unknown_fighter_is_refused_before_training(ray_head, settings):
+    """Unknown fighter is refused before training."""
+    from arenalab.experiments import build_experiment
+    from arenalab.registry import NotFoundError
+
+    experiment = build_experiment({"environment": "arena", "game": {"fighters": [42]}})
+    try:
+        train(experiment, iterations=1)
+    except NotFoundError as exc:
+        assert "fighter 42" in str(exc)
+    else:
+        raise AssertionError("training an unregistered fighter should fail")
+
+
+def test_sigterm_finishes_the_iteration_and_checkpoints(ray_head, settings, tmp_path):
+    """Sigterm finishes the iteration and checkpoints."""
+    env = {**os.environ, **ray_head.env}
+    sets = ["training.episodes=100000", "resources.num_env_runners=0",
+            "run.checkpoint_every=1000", "training.buffer_size=256"]  # fmt: skip
+    command = [sys.executable, "-m", "arenalab", "train", "--preset", "rapide"]
+    command += [arg for value in sets for arg in ("--set", value)]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)  # fmt: skip
+    output = []
+    for line in proc.stdout:
+        output.append(line)
+        if line.startswith("iter"):
+            proc.send_signal(signal.SIGTERM)
+            break
+    rest, _ = proc.communicate(timeout=120)
+    text = "".join(output) + rest
+    assert proc.returncode == 0, text
+    assert "paused: run" in text and "resume with: arenalab train --resume" in text
+    run_id = text.split("paused: run ")[1].split()[0]
+    run = open_run(open_storage(settings), run_id)
+    assert run.checkpoints(), text
+    session = Registry.from_settings(settings).list_sessions()[-1]
+    assert session.status == "paused"
