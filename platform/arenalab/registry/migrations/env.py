@@ -1,6 +1,7 @@
 """Alembic environment: runs migrations on the engine handed over by ``database.upgrade``."""
 
 from alembic import context
+
 from arenalab.registry.models import Base
 
 engine = context.config.attributes["engine"]
