@@ -92,10 +92,12 @@ def _print_outcome(outcome: Any) -> None:
     """The ranked table, where results live, and the registered model."""
     params = list(outcome.trials[0].params) if outcome.trials else []
     table = Table(title=f"sweep {outcome.name}: {outcome.mode} {outcome.metric}")
-    for column in ("rank", "trial", "status", "iters", outcome.metric.rpartition("/")[2]):
-        table.add_column(column, justify="right" if column != "trial" else "left")
-    for key in params:
-        table.add_column(key, justify="right")
+    table.add_column("rank", justify="right")
+    table.add_column("trial", no_wrap=True)
+    for column in ("status", "iters", outcome.metric.rpartition("/")[2]):
+        table.add_column(column, justify="right")
+    for key in params:  # the group is in the file; the name is enough here
+        table.add_column(key.rpartition(".")[2], justify="right")
     for rank, row in enumerate(outcome.trials[:TOP_ROWS], 1):
         metric = "-" if row.metric is None else f"{row.metric:.3f}"
         values = [f"{v:.4g}" if isinstance(v, float) else str(v) for v in row.params.values()]
@@ -110,5 +112,7 @@ def _print_outcome(outcome: Any) -> None:
             f"registered model {model.model_id} ({model.module_id}) for experiment "
             f"{outcome.experiment_id}: eval return {model.eval_return}, {best}"
         )
+    for warning in outcome.warnings:
+        console.print(f"warning: {warning}")
     if not outcome.models:
         console.print("no trial reported the metric with a checkpoint; nothing registered")

@@ -113,14 +113,22 @@ def find_or_create_experiment(registry: Registry, experiment: Experiment, sweep:
     return row.id
 
 
-def register_best(
-    registry: Registry, plan: SweepPlan, sweep: str, best: TrialRow
-) -> tuple[int, list[RegisteredModel]]:
+@dataclass
+class Registration:
+    """The registry experiment the best trial was filed under, its models, and any warnings."""
+
+    experiment_id: int
+    models: list[RegisteredModel]
+    warnings: list[str] = field(default_factory=list)
+
+
+def register_best(registry: Registry, plan: SweepPlan, sweep: str, best: TrialRow) -> Registration:
     """Evaluate the best trial's checkpoint and register one model per trained policy.
 
     The evaluation runs on the trial's own experiment (its game may have been searched)
     with the experiment's seed and ``run.evaluation_episodes``, as ``arenalab train``
-    does. Returns the registry experiment id and the models.
+    does. A policy the evaluation cannot score is still registered, unscored (so never
+    "best"), with the reason in the warnings: a finished sweep is never thrown away.
     """
     if best.checkpoint_uri is None:
         raise ValueError(f"sweep {sweep}: best trial {best.trial_id} has no checkpoint")
@@ -132,23 +140,25 @@ def register_best(
         if (row.sweep, row.trial, row.checkpoint_uri) == (sweep, best.trial_id, best.checkpoint_uri)
     ]
     if done:  # a resumed sweep that had already finished: register nothing twice
-        return experiment_id, done
+        return Registration(experiment_id, done)
     spec = env_spec(experiment)
-    models = []
+    registration = Registration(experiment_id, [])
     for module_id in spec.policies_to_train:
         evaluation = None
-        scores: dict[str, float] = {}
         if evaluable(module_id):
-            evaluation = evaluate_module(
-                experiment,
-                best.checkpoint_uri,
-                module_id,
-                experiment.run.evaluation_episodes,
-                experiment.seed,
-            )
-            scores["eval_return"] = evaluation.mean_return
-            if spec.obs_spec == "arena-obs-v1":
-                scores["rating"] = elo_rating(evaluation.win_rate, evaluation.episodes)
+            try:
+                evaluation = evaluate_module(
+                    experiment,
+                    best.checkpoint_uri,
+                    module_id,
+                    experiment.run.evaluation_episodes,
+                    experiment.seed,
+                )
+            except Exception as exc:  # noqa: BLE001 - reported, and the model stays unscored
+                registration.warnings.append(
+                    f"{module_id}: evaluation failed ({type(exc).__name__}: {exc}); "
+                    "registered unscored, so it cannot be the best model"
+                )
         row = registry.register_model(
             experiment_id=experiment_id,
             fighter_id=spec.fighter_of.get(module_id),
@@ -165,10 +175,15 @@ def register_best(
                 **({"evaluation": evaluation.as_dict()} if evaluation else {}),
             },
         )
-        if scores:
-            row = registry.set_model_scores(row.id, **scores)
-        models.append(_registered(row, evaluation.win_rate if evaluation else None))
-    return experiment_id, models
+        if evaluation is not None:
+            rating = None
+            if spec.obs_spec == "arena-obs-v1":
+                rating = elo_rating(evaluation.win_rate, evaluation.episodes)
+            row = registry.set_model_scores(
+                row.id, eval_return=evaluation.mean_return, rating=rating
+            )
+        registration.models.append(_registered(row, evaluation.win_rate if evaluation else None))
+    return registration
 
 
 def _registered(row: Model, win_rate: float | None) -> RegisteredModel:

@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from arenalab.experiments import ExperimentError, build_config
 from arenalab.registry import Registry
 from arenalab.settings import Settings, get_settings
 from arenalab.storage import open_storage
@@ -43,6 +44,7 @@ class SweepOutcome:
     trials: list[TrialRow]
     experiment_id: int | None = None
     models: list[RegisteredModel] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def best(self) -> TrialRow | None:
@@ -56,7 +58,8 @@ def run_sweep(
     """Run every trial of ``plan`` and register the best; ``name`` overrides the file's.
 
     Raises:
-        SweepError: if a sweep of that name already exists (resume it, or pick a name).
+        SweepError: if a sweep of that name already exists (resume it, or pick a name), or
+            RLlib refuses the base experiment's config.
     """
     settings = settings or get_settings()
     sweep = SweepDir(open_storage(settings), name or plan.spec.name)
@@ -65,6 +68,10 @@ def run_sweep(
             f"sweep {sweep.name!r} already exists in {sweep.storage_path}; continue it with "
             f"`arenalab sweep --resume {sweep.name}` or choose another --name"
         )
+    try:  # the RLlib-level check (e.g. an unknown `rllib:` keyword) before any trial starts
+        build_config(plan.experiment)
+    except ExperimentError as exc:
+        raise SweepError(f"{plan.source}: base: {exc}") from None
     sweep.write_plan(plan)
     _connect_ray(settings)
     return _finish(_new_tuner(plan, sweep), sweep, plan, settings)
@@ -174,6 +181,8 @@ def _finish(tuner: Any, sweep: SweepDir, plan: SweepPlan, settings: Settings) ->
     outcome = SweepOutcome(sweep.name, sweep.uri, plan.spec.metric, plan.spec.mode, rows)
     best = outcome.best
     if best is not None and best.checkpoint_uri is not None:
-        registry = Registry.from_settings(settings)
-        outcome.experiment_id, outcome.models = register_best(registry, plan, sweep.name, best)
+        registration = register_best(Registry.from_settings(settings), plan, sweep.name, best)
+        outcome.experiment_id = registration.experiment_id
+        outcome.models = registration.models
+        outcome.warnings = registration.warnings
     return outcome
