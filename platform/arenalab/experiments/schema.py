@@ -13,7 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 def param(default: Any, unit: str, description: str, **limits: Any) -> Any:
@@ -78,6 +78,17 @@ class PacManGame(Group):
         0.7, "fraction", "Fraction of open cells that start with a pellet.", ge=0.0, le=1.0
     )
     max_steps: int = param(500, "steps", "Steps after which an episode is truncated.", ge=1)
+
+    @model_validator(mode="after")
+    def _fits_in_maze(self) -> PacManGame:
+        """Let the env's own config judge cross-field limits (ghosts per maze size) now."""
+        from arenalab.envs.pacman.config import PacManConfig  # noqa: PLC0415
+
+        try:
+            PacManConfig.model_validate(self.model_dump(exclude={"kind"}))
+        except ValidationError as exc:
+            raise ValueError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+        return self
 
 
 class ArenaGame(Group):

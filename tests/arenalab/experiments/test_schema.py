@@ -61,6 +61,7 @@ def test_seed_body_validates_with_flags_as_booleans_and_explicit_values_beating_
         ({"visualization": {"fps": 0}}, "visualization.fps"),
         ({"environment": "arena", "game": {"grid_size": 9}}, "game.grid_size"),
         ({"colour": "red"}, "colour"),
+        ({"game": {"grid_size": 5, "num_ghosts": 3}}, "game"),
     ],
 )
 def test_unknown_keys_and_out_of_range_values_name_the_field(body, field):
