@@ -176,9 +176,11 @@ def run_arenalab(mode: str, paths: list[str], seconds: float, workdir: Path,
                 log(f"  arenalab[{mode}] {path} c={clients}: {real['frames_per_s']:9.0f} frames/s "
                     f"(ceiling {noop['frames_per_s']:9.0f}) p99 {real['p99_ms']} ms")  # fmt: skip
         if fighters:
-            out["fighters_60hz"] = fighters_sustained(
-                "127.0.0.1", port, "/api/fight-frames", episodes.take, seconds
-            )
+            for key, route in (("fighters_60hz", "/api"), ("fighters_60hz_ceiling", "/noop")):
+                log(f"  arenalab[{mode}] fighters at 60 Hz, {route}/fight-frames")
+                out[key] = fighters_sustained(
+                    "127.0.0.1", port, f"{route}/fight-frames", episodes.take, seconds
+                )
         return out
     finally:
         serve.shutdown()
@@ -228,6 +230,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=4.0, help="per measurement")
     parser.add_argument("--modes", default="direct,proxy", help="Serve ingress modes to run")
+    parser.add_argument("--paths", default="single,batch,stream", help="arenalab paths (direct)")
+    parser.add_argument("--no-peer", action="store_true", help="skip the seed-style peer")
+    parser.add_argument("--no-fighters", action="store_true", help="skip the 60 Hz search")
     options = parser.parse_args()
     report: dict = {
         "machine": {
@@ -247,14 +252,17 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory(prefix="arenalab-bench-") as tmp:
         workdir = Path(tmp)
-        for mode in ("default", "tuned"):
+        for mode in () if options.no_peer else ("default", "tuned"):
             log(f"seed-style peer, SQLite {mode}")
             report["peer"][mode] = run_peer(mode, options.seconds, workdir)
         for mode in options.modes.split(","):
             log(f"arenalab, {mode} ingress")
-            paths = ["single", "batch", "stream"] if mode == "direct" else ["single"]
-            report["arenalab"][mode] = run_arenalab(mode, paths, options.seconds, workdir,
-                                                    fighters=mode == "direct")  # fmt: skip
+            paths = options.paths.split(",") if mode == "direct" else ["single"]
+            fighters = mode == "direct" and not options.no_fighters
+            report["arenalab"][mode] = run_arenalab(mode, paths, options.seconds, workdir, fighters)
+    if options.no_peer or options.paths != "single,batch,stream":
+        log(json.dumps(report["arenalab"], indent=1))
+        return  # a partial run: nothing to compare, nothing written
     report["ratios"] = ratios(report)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")

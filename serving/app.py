@@ -13,7 +13,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import arenalab
-from arenalab.serving import errors, health, ingest, lab_environments, lab_experiments, live
+from arenalab.serving import (
+    errors,
+    health,
+    ingest,
+    lab_environments,
+    lab_experiments,
+    live,
+    policy,
+)
 from arenalab.serving.runtime import Runtime
 from arenalab.settings import Settings
 from fastapi import APIRouter, FastAPI
@@ -32,6 +40,8 @@ class Mount:
 MOUNTS: list[Mount] = [
     Mount(health.router),
     Mount(ingest.router, prefix="/api", also_unprefixed=True),  # seed 000 documents both
+    Mount(policy.router, prefix="/api", also_unprefixed=True),  # inference (issue 7)
+    Mount(policy.v1_router, prefix="/api/v1"),
     Mount(lab_experiments.router, prefix="/api/v1"),  # seed 004's lab
     Mount(lab_environments.router, prefix="/api/v1"),
     Mount(live.router),

@@ -86,13 +86,13 @@ def _credential(headers: Mapping[str, str], query: Mapping[str, str]) -> str | N
     return headers.get("x-api-key") or query.get("token")
 
 
-def caller(connection: HTTPConnection) -> Principal:
-    """Dependency: whoever presented the request's or socket's credentials."""
+async def caller(connection: HTTPConnection) -> Principal:
+    """Dependency: whoever presented the request's or socket's credentials (async: inline)."""
     settings = get_runtime(connection).settings
     return authenticate(settings, _credential(connection.headers, connection.query_params))
 
 
-def admin(principal: Annotated[Principal, Depends(caller)]) -> Principal:
+async def admin(principal: Annotated[Principal, Depends(caller)]) -> Principal:
     """Dependency: the API key (or an open loopback server), not an ingest token."""
     if not principal.admin:
         raise HTTPException(403, "this endpoint needs the API key, not an ingest token")

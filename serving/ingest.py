@@ -28,7 +28,18 @@ from arenalab.serving.schemas import (
     FramePage,
     ModelOut,
 )
-from fastapi import APIRouter, HTTPException, Query, Response, WebSocket, WebSocketDisconnect
+from fastapi import (
+    APIRouter,
+    Depends,
+    HTTPException,
+    Query,
+    Request,
+    Response,
+    WebSocket,
+    WebSocketDisconnect,
+)
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 router = APIRouter(tags=["arena"])
 MAX_PAGE = 10_000
@@ -83,18 +94,40 @@ async def complete_episode(
     return await runtime.ingestor.close_episode(episode_id, **outcome)
 
 
-@router.post("/fight-frames", response_model=FrameAck)
-async def record_frame(frame: FightFrame, runtime: RuntimeDep, caller: auth.Caller) -> FrameAck:
+async def _one_frame(request: Request) -> FightFrame:
+    """Parse and validate in one pass (pydantic's JSON parser): the per-frame hot path."""
+    try:
+        return FightFrame.model_validate_json(await request.body())
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in errors]
+        ) from None
+
+
+FRAME_BODY = {  # the schema of the body _one_frame reads (FightFrame, registered by /batch)
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FightFrame"}}},
+    }
+}
+
+
+@router.post("/fight-frames", response_model=FrameAck, openapi_extra=FRAME_BODY)
+async def record_frame(
+    frame: Annotated[FightFrame, Depends(_one_frame)], runtime: RuntimeDep, caller: auth.Caller
+) -> Response:
     """Record one frame; answered once it is fsynced (the seed's per-frame call)."""
     caller.require_episode(frame.episode_id)
     await runtime.ingestor.ingest([frame])
-    return FrameAck(episode_id=frame.episode_id, frame_number=frame.frame_number)
+    ack = FrameAck(episode_id=frame.episode_id, frame_number=frame.frame_number)
+    return Response(ack.model_dump_json(), media_type="application/json")
 
 
 @router.post("/fight-frames/batch", response_model=BatchAck)
 async def record_frames(
     frames: list[FightFrame], runtime: RuntimeDep, caller: auth.Caller
-) -> BatchAck:
+) -> Response:
     """Record a list of frames (e.g. a second of play) with one fsync; all or none."""
     limit = runtime.settings.ingest_max_batch_frames
     if len(frames) > limit:
@@ -103,7 +136,8 @@ async def record_frames(
         raise HTTPException(422, detail)
     for frame in frames:
         caller.require_episode(frame.episode_id)
-    return BatchAck(frames=await runtime.ingestor.ingest(frames))
+    ack = BatchAck(frames=await runtime.ingestor.ingest(frames))
+    return Response(ack.model_dump_json(), media_type="application/json")
 
 
 @router.websocket("/fight-frames/stream")

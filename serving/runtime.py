@@ -40,9 +40,14 @@ class Runtime:
         self.registry.engine.dispose()
 
 
+async def runtime_dependency(connection: HTTPConnection) -> Runtime:
+    """Dependency: async, so FastAPI runs it inline rather than in its thread pool."""
+    return get_runtime(connection)
+
+
 def get_runtime(connection: HTTPConnection) -> Runtime:
     """The runtime of the app serving this request or socket."""
     return connection.app.state.runtime
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RuntimeDep = Annotated[Runtime, Depends(runtime_dependency)]

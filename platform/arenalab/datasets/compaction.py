@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arenalab.datasets.codec import decode_batch, dedupe, rows_to_table
+from arenalab.datasets.codec import dedupe, records_to_table
 from arenalab.datasets.files import open_dataset, write_parquet
 from arenalab.datasets.schema import PARTITION_FORMAT, dataset_root
 from arenalab.datasets.wal import fsync_dir, list_segments, read_segment, try_lock
@@ -57,10 +57,11 @@ def compact(wal_dir: Path, storage: Storage) -> CompactionResult:
     with _node_lock(wal_dir):
         claimed = [(path, fd) for path in list_segments(wal_dir) if (fd := try_lock(path))]
         try:
-            records = [record for path, _ in claimed for record in read_segment(path)]
-            rows = [row for record in records for row in decode_batch(record)]
-            table = dedupe(rows_to_table(rows))
-            result.duplicates = len(rows) - table.num_rows
+            logged = records_to_table(
+                record for path, _ in claimed for record in read_segment(path)
+            )
+            table = dedupe(logged)
+            result.duplicates = logged.num_rows - table.num_rows
             fs, root = storage.filesystem, dataset_root(storage)
             fresh = _drop_stored(table, fs, root)
             result.duplicates += table.num_rows - fresh.num_rows

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
-from arenalab.datasets.codec import decode_batch, dedupe, rows_to_table
+from arenalab.datasets.codec import dedupe, records_to_table
 from arenalab.datasets.files import open_dataset
 from arenalab.datasets.schema import FRAME_SCHEMA, dataset_root
 from arenalab.datasets.wal import list_segments, read_segment
@@ -35,13 +35,8 @@ def episode_frames(
     if dataset is not None:
         stored = dataset.to_table(filter=pc.field("episode_id") == episode_id)
         parts.append(stored.select(FRAME_SCHEMA.names).cast(FRAME_SCHEMA))
-    tail = [
-        row
-        for path in list_segments(wal_dir)
-        for record in read_segment(path)
-        for row in decode_batch(record, episode_id)
-    ]
-    parts.append(rows_to_table(tail))
+    records = (record for path in list_segments(wal_dir) for record in read_segment(path))
+    parts.append(records_to_table(records, episode_id))
     table = dedupe(pa.concat_tables(parts)).sort_by("frame_number")
     return table.slice(offset, limit)
 
