@@ -1,0 +1,101 @@
+"""Inference endpoints: fighters' best models and any registered model, HTTP and WebSocket.
+
+``router`` is mounted under ``/api`` (and, hidden, at the root like the rest of seed
+000's API); ``v1_router`` under ``/api/v1`` for the lab. Both are thin: the registry
+lookups and the handle call live in :mod:`arenalab.serving.policy_client`, the models
+in the policy deployment (:mod:`arenalab.serving.policy_deployment`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Annotated
+
+from arenalab.serving import auth, policy_stream
+from arenalab.serving.policy_client import ActError, PolicyClient, get_policy_client
+from arenalab.serving.policy_schemas import (
+    ActRequest,
+    ActResponse,
+    BattleActRequest,
+    BattleActResponse,
+    ModelRef,
+)
+from fastapi import APIRouter, Depends, Response, WebSocket, WebSocketDisconnect
+
+router = APIRouter(tags=["inference"])
+v1_router = APIRouter(tags=["inference"])
+PolicyDep = Annotated[PolicyClient, Depends(get_policy_client)]
+ONNX_MEDIA_TYPE = "application/octet-stream"
+
+
+async def _act(
+    client: PolicyClient, model: ModelRef, body: ActRequest, fighter_id: int | None = None
+) -> ActResponse:
+    actions = await client.act_one(model, body)
+    single = body.observation is not None
+    return ActResponse(
+        fighter_id=fighter_id,
+        action=actions[0] if single else None,
+        actions=None if single else actions,
+        **model.model_dump(),
+    )
+
+
+@router.post(
+    "/fighters/{fighter_id}/act", response_model=ActResponse, response_model_exclude_none=True
+)
+async def act_as_fighter(
+    fighter_id: int, body: ActRequest, client: PolicyDep, _: auth.Caller
+) -> ActResponse:
+    """The action of the fighter's best model (the answer names the model that acted)."""
+    try:
+        return await _act(client, await client.best_model(fighter_id), body, fighter_id)
+    except ActError as exc:
+        raise exc.http() from None
+
+
+@router.post("/act", response_model=BattleActResponse)
+async def act_battle(
+    body: BattleActRequest, client: PolicyDep, _: auth.Caller
+) -> BattleActResponse:
+    """Every AI fighter of a battle in one request, each with its own best model."""
+    try:
+        return BattleActResponse(actions=await client.act_battle(body))
+    except ActError as exc:
+        raise exc.http() from None
+
+
+@router.websocket("/act/stream")
+async def act_stream(websocket: WebSocket, client: PolicyDep, _: auth.Caller) -> None:
+    """Battle frames in, actions out, in order, over one connection (see policy_stream)."""
+    await websocket.accept()
+    with contextlib.suppress(WebSocketDisconnect):
+        await policy_stream.serve(websocket, client)
+
+
+@router.get("/models/{model_id}/onnx", response_class=Response,
+            responses={200: {"content": {ONNX_MEDIA_TYPE: {}}}})  # fmt: skip
+async def model_onnx(model_id: int, client: PolicyDep, _: auth.Caller) -> Response:
+    """The model's greedy policy as one self-contained ONNX file, checked against torch."""
+    try:
+        body, max_abs_diff = await client.onnx(model_id)
+    except ActError as exc:
+        raise exc.http() from None
+    headers = {
+        "Content-Disposition": f'attachment; filename="model-{model_id}.onnx"',
+        "X-Onnx-Max-Abs-Diff": f"{max_abs_diff:.3g}",
+    }
+    return Response(body, media_type=ONNX_MEDIA_TYPE, headers=headers)
+
+
+@v1_router.post(
+    "/policies/{model_id}/act", response_model=ActResponse, response_model_exclude_none=True
+)
+async def act_as_model(
+    model_id: int, body: ActRequest, client: PolicyDep, _: auth.Admin
+) -> ActResponse:
+    """The action of any registered model (the lab compares checkpoints with it)."""
+    try:
+        return await _act(client, await client.model(model_id), body)
+    except ActError as exc:
+        raise exc.http() from None

@@ -1,0 +1,80 @@
+"""``WS /api/act/stream``: one battle frame per message, actions back in order.
+
+Protocol: each client message is a :class:`StreamRequest` (``frame``, ``fighters``,
+``deterministic``). The server answers each message, in order, with
+``{"type": "actions", "frame": F, "actions": [...]}`` or
+``{"type": "error", "frame": F, "fighter_id": ..., "status": S, "detail": ...}``; an
+error never closes the socket. Up to ``MAX_IN_FLIGHT`` messages are acted on
+concurrently, so a game may send the next frame before the previous answer arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+from arenalab.serving.policy_client import ActError, PolicyClient
+from arenalab.serving.policy_schemas import MAX_FIGHTERS, StreamActions, StreamRequest
+from fastapi import WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+
+MAX_IN_FLIGHT = 64
+MAX_MESSAGE_BYTES = MAX_FIGHTERS * 64 * 1024
+
+
+async def serve(websocket: WebSocket, client: PolicyClient) -> None:
+    """Read messages until the client disconnects, answering each in arrival order."""
+    pending: asyncio.Queue[asyncio.Future[dict]] = asyncio.Queue(MAX_IN_FLIGHT)
+    sender = asyncio.create_task(_answer(websocket, pending))
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
+            data = message.get("text") or message.get("bytes") or ""
+            await pending.put(asyncio.ensure_future(_act(data, client)))
+    finally:
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sender
+
+
+async def _act(data: str | bytes, client: PolicyClient) -> dict:
+    """One message's answer; every failure becomes an error message naming what to fix."""
+    try:
+        if len(data) > MAX_MESSAGE_BYTES:
+            raise ActError(413, f"message larger than {MAX_MESSAGE_BYTES} bytes")
+        try:
+            request = StreamRequest.model_validate_json(data)
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False, include_context=False, include_input=False)
+            raise ActError(422, errors, fighter_id=_fighter_of(data, errors)) from None
+        actions = await client.act_battle(request)
+    except ActError as exc:
+        return {"type": "error", "frame": _frame_of(data), **exc.message()}
+    return StreamActions(frame=request.frame, actions=actions).model_dump(mode="json")
+
+
+async def _answer(websocket: WebSocket, pending: asyncio.Queue[asyncio.Future[dict]]) -> None:
+    while True:
+        future = await pending.get()
+        await websocket.send_json(await future)
+
+
+def _frame_of(data: str | bytes) -> int | None:
+    """The message's frame number when it has a readable one (echoed even in errors)."""
+    with contextlib.suppress(ValueError, TypeError, AttributeError):
+        frame = json.loads(data).get("frame")
+        return frame if isinstance(frame, int) else None
+    return None
+
+
+def _fighter_of(data: str | bytes, errors: list[dict]) -> int | None:
+    """The fighter_id of the first invalid ``fighters[i]`` entry, if the message names it."""
+    for error in errors:
+        loc = error["loc"]
+        if len(loc) > 1 and loc[0] == "fighters" and isinstance(loc[1], int):
+            with contextlib.suppress(ValueError, TypeError, KeyError, IndexError, AttributeError):
+                return int(json.loads(data)["fighters"][loc[1]]["fighter_id"])
+    return None

@@ -1,0 +1,59 @@
+"""Tiny trained arena policies for the inference tests (a few seconds of PPO each).
+
+``train_registered`` goes through ``arenalab.training.train`` exactly like
+``arenalab train``; ``train_filtered`` trains with RLlib's ``MeanStdFilter`` so the
+tests also cover observation filters, which the experiment schema does not switch on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from arenalab.experiments import Experiment
+from arenalab.settings import Settings
+
+TINY = {
+    "training": {"batch_size": 64, "buffer_size": 128, "episodes": 1},
+    "resources": {"num_env_runners": 0},
+    "run": {"hidden_sizes": [16, 16], "max_iterations": 1, "evaluation_episodes": 1},
+    "rllib": {"num_epochs": 1},
+}
+
+
+def train_registered(settings: Settings, fighter_id: int) -> int:
+    """Train one iteration for a registered fighter and return the registered model's id."""
+    from arenalab.training import train  # noqa: PLC0415 - imports Ray
+
+    experiment = Experiment.model_validate(
+        {
+            "name": "policy-test",
+            "environment": "arena",
+            "game": {"fighters": [fighter_id], "max_steps": 40},
+            **TINY,
+        }  # fmt: skip
+    )
+    result = train(experiment, iterations=1, settings=settings)
+    return result.models[0].model_id
+
+
+def train_filtered(path: Path) -> Path:
+    """Train one PPO iteration on the arena with a MeanStdFilter and save it at ``path``."""
+    from arenalab.envs import register_rllib_envs  # noqa: PLC0415
+    from ray.rllib.algorithms.ppo import PPOConfig  # noqa: PLC0415
+    from ray.rllib.connectors.env_to_module import MeanStdFilter  # noqa: PLC0415
+
+    register_rllib_envs()
+    config = (
+        PPOConfig()
+        .environment("arenalab/Arena-v0", env_config={"max_steps": 40})
+        .env_runners(num_env_runners=0, env_to_module_connector=lambda *_, **__: MeanStdFilter())
+        .training(train_batch_size_per_learner=128, minibatch_size=64, num_epochs=1)
+        .rl_module(model_config={"fcnet_hiddens": [16, 16]})
+        .debugging(seed=0)
+    )
+    algo = config.build_algo()
+    try:
+        algo.train()
+        return Path(algo.save_to_path(str(path)))
+    finally:
+        algo.stop()

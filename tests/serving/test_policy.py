@@ -1,0 +1,237 @@
+"""Inference through real Ray Serve over real HTTP and WebSockets, with trained models.
+
+One module-scoped deployment (the ingress app plus the policy app) on a free port of
+the session's Ray head. Fighter 0's model comes from ``arenalab.training.train``;
+fighters 1 and 2 get their own registry rows (so three model ids are multiplexed);
+fighter 3 has no model; a filtered checkpoint serves as the "new best" in hot reload.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+import onnxruntime
+import pytest
+from arenalab.policies import Policy
+from arenalab.registry import Registry
+from arenalab.serving.deployment import IngressArgs, build_app
+from arenalab.serving.policy_deployment import PolicyArgs, build_policy_app
+from arenalab.serving.policy_protocol import POLICY_APP
+from arenalab.settings import load_settings
+from arenalab.storage import open_storage
+from websockets.sync.client import connect
+
+from tests.conftest import free_port
+from tests.policy_models import train_filtered, train_registered
+
+APP = "arenalab-policy-test"
+OBS_SIZE = 49
+
+
+@dataclass(frozen=True)
+class Served:
+    """The deployed apps and what the tests registered."""
+
+    url: str
+    registry: Registry
+    fighters: list[int]  # 0-2 have models, 3 has none
+    models: list[int]  # best model of fighters 0-2
+    filtered_checkpoint: Path
+    trained_checkpoint: Path
+
+    def model_row(self, checkpoint: Path, fighter_id: int | None, rating: float | None) -> int:
+        """Register another model on an existing checkpoint."""
+        base = self.registry.get_model(self.models[0])
+        row = self.registry.register_model(
+            fighter_id=fighter_id, algorithm=base.algorithm, env_id=base.env_id,
+            obs_spec=base.obs_spec, module_id="default_policy",
+            checkpoint_uri=str(checkpoint), rating=rating,
+        )  # fmt: skip
+        return row.id
+
+
+def _observations(n: int, seed: int = 0) -> list[list[float]]:
+    return np.random.default_rng(seed).uniform(-1, 1, (n, OBS_SIZE)).round(4).tolist()
+
+
+@pytest.fixture(scope="module")
+def served(ray_head, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """Train, register, deploy the policy app and the ingress once for the module."""
+    from ray import serve
+    from ray.serve.schema import LoggingConfig
+
+    data_dir = tmp_path_factory.mktemp("policy-serve") / "data"
+    settings = load_settings(data_dir=data_dir)
+    registry = Registry.from_settings(settings)
+    meta = {"obs_spec": "arena-obs-v1"}
+    fighters = [registry.create_fighter(f"f{i}.glb", meta).id for i in range(4)]
+    trained = registry.get_model(train_registered(settings, fighters[0]))
+    filtered = train_filtered(Path(open_storage(settings).path("runs", "filtered", "ckpt")))
+    served = Served("", registry, fighters, [trained.id], filtered, Path(trained.checkpoint_uri))
+    models = [trained.id] + [
+        served.model_row(served.trained_checkpoint, fighter, 1000.0) for fighter in fighters[1:3]
+    ]
+    port = free_port()
+    serve.start(
+        http_options={"host": "127.0.0.1", "port": port},
+        logging_config=LoggingConfig(enable_access_log=False),
+    )
+    overrides = {"data_dir": str(data_dir)}
+    policy_args = PolicyArgs(settings=overrides, num_cpus=0.25, max_models_per_replica=4)
+    serve.run(build_policy_app(policy_args), name=POLICY_APP, route_prefix=None)
+    serve.run(build_app(IngressArgs(settings=overrides, num_cpus=0.25)), name=APP, route_prefix="/")
+    yield Served(f"http://127.0.0.1:{port}", registry, fighters, models, filtered,
+                 served.trained_checkpoint)  # fmt: skip
+    serve.shutdown()
+
+
+def _post(served: Served, path: str, body: dict) -> httpx.Response:
+    return httpx.post(served.url + path, json=body, timeout=60)
+
+
+def test_fighter_act_uses_its_best_model(served: Served) -> None:
+    """One observation in, one action in Box(-1, 1, (4,)) out, equal to the library's."""
+    obs = _observations(3)
+    answer = _post(served, f"/api/fighters/{served.fighters[0]}/act", {"observation": obs[0]})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["model_id"] == served.models[0] and body["fighter_id"] == served.fighters[0]
+    assert len(body["action"]) == 4 and all(-1 <= a <= 1 for a in body["action"])
+    local = Policy.from_checkpoint(served.trained_checkpoint)
+    np.testing.assert_allclose(body["action"], local.act(np.array(obs[0]))[0], atol=1e-5)
+    batch = _post(served, f"/api/fighters/{served.fighters[0]}/act", {"observations": obs})
+    np.testing.assert_allclose(batch.json()["actions"], local.act(np.array(obs)), atol=1e-5)
+    np.testing.assert_allclose(batch.json()["actions"][0], body["action"], atol=1e-6)
+
+
+def test_battle_act_multiplexes_three_fighters(served: Served) -> None:
+    """One request, three fighters, three model ids; each equals that fighter's own act."""
+    obs = _observations(3, seed=1)
+    fighters = [
+        {"fighter_id": f, "observation": o} for f, o in zip(served.fighters[:3], obs, strict=True)
+    ]
+    answer = _post(served, "/api/act", {"fighters": fighters})
+    assert answer.status_code == 200, answer.text
+    actions = answer.json()["actions"]
+    assert [a["model_id"] for a in actions] == served.models
+    for fighter, action in zip(fighters, actions, strict=True):
+        one = _post(served, f"/api/fighters/{fighter['fighter_id']}/act",
+                    {"observation": fighter["observation"]})  # fmt: skip
+        np.testing.assert_allclose(action["action"], one.json()["action"], atol=1e-6)
+    sampled = _post(served, "/api/act", {"fighters": fighters, "deterministic": False})
+    assert all(-1 <= v <= 1 for a in sampled.json()["actions"] for v in a["action"])
+
+
+def test_any_registered_model_acts_under_v1(served: Served) -> None:
+    """/api/v1/policies/{id}/act serves a model that is nobody's best, filters included."""
+    model_id = served.model_row(served.filtered_checkpoint, None, None)
+    obs = _observations(4, seed=2)
+    answer = _post(served, f"/api/v1/policies/{model_id}/act", {"observations": obs})
+    assert answer.status_code == 200, answer.text
+    local = Policy.from_checkpoint(served.filtered_checkpoint)
+    np.testing.assert_allclose(answer.json()["actions"], local.act(np.array(obs)), atol=1e-5)
+    assert _post(served, "/api/v1/policies/999999/act", {"observation": obs[0]}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("target", "body", "status", "detail"),
+    [
+        ("fighter", {"observation": [0.1] * 48}, 422, "expected 49 values"),
+        ("fighter", {"observations": [[0.1] * 49, [0.1] * 50]}, 422, "differ in length"),
+        ("fighter", {"observation": [0.1] * 48 + [float("nan")]}, 422, "finite"),
+        ("fighter", {"observation": [0.1] * 49, "observations": [[0.1] * 49]}, 422, "exactly one"),
+        ("unknown", {"observation": [0.1] * 49}, 404, "fighter 999999 not found"),
+        ("no-model", {"observation": [0.1] * 49}, 404, "has no evaluated model yet"),
+    ],
+)
+def test_bad_requests_name_the_problem(
+    served: Served, target: str, body: dict, status: int, detail: str
+) -> None:
+    """Wrong length, NaN, both fields, unknown fighter, fighter without a model."""
+    fighter = {"fighter": served.fighters[0], "unknown": 999999, "no-model": served.fighters[3]}
+    content = json.dumps(body)  # NaN is written as the bare token NaN, as JavaScript can't
+    answer = httpx.post(f"{served.url}/api/fighters/{fighter[target]}/act", content=content,
+                        headers={"Content-Type": "application/json"}, timeout=60)  # fmt: skip
+    assert answer.status_code == status, answer.text
+    assert detail in answer.text
+    if status == 422:
+        assert answer.json()["detail"][0]["loc"][0] == "body"
+
+
+def test_stream_answers_in_order_and_survives_bad_messages(served: Served) -> None:
+    """Pipelined frames come back in order; a bad one gets an error naming fighter and field."""
+    ws_url = served.url.replace("http", "ws", 1) + "/api/act/stream"
+    obs = _observations(2, seed=3)
+    fighters = [
+        {"fighter_id": f, "observation": o} for f, o in zip(served.fighters[:2], obs, strict=True)
+    ]
+    frame = {"fighters": fighters}
+    short = {"fighter_id": served.fighters[1], "observation": [0.0] * 3}
+    bad = {"frame": 5, "fighters": [fighters[0], short]}
+    with connect(ws_url, open_timeout=60) as socket:
+        for number in range(5):
+            socket.send(json.dumps({"frame": number, **frame}))
+        socket.send(json.dumps(bad))
+        socket.send(json.dumps({"frame": 6, **frame}))
+        answers = [json.loads(socket.recv(timeout=60)) for _ in range(7)]
+    assert [a["frame"] for a in answers] == list(range(7))
+    assert [a["type"] for a in answers] == ["actions"] * 5 + ["error", "actions"]
+    error = answers[5]
+    assert error["status"] == 422 and error["fighter_id"] == served.fighters[1]
+    assert error["detail"][0]["loc"] == ["body", "fighters", 1, "observation"]
+    assert answers[6]["actions"] == answers[0]["actions"]
+
+
+def test_hot_reload_switches_models_without_a_failed_request(served: Served) -> None:
+    """A new best model answers within seconds while requests keep flowing, none failing."""
+    fighter = served.fighters[2]
+    seen: list[tuple[int, int]] = []
+    stop = threading.Event()
+
+    def hammer() -> None:
+        with httpx.Client(timeout=60) as client:
+            while not stop.is_set():
+                answer = client.post(f"{served.url}/api/fighters/{fighter}/act",
+                                     json={"observation": [0.2] * OBS_SIZE})  # fmt: skip
+                seen.append((answer.status_code, answer.json().get("model_id", -1)))
+
+    threads = [threading.Thread(target=hammer) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0)
+    new = served.model_row(served.filtered_checkpoint, fighter, 5000.0)
+    switched_at, deadline = time.monotonic(), time.monotonic() + 30
+    while time.monotonic() < deadline and not any(m == new for _, m in seen[-3:]):
+        time.sleep(0.1)
+    elapsed = time.monotonic() - switched_at
+    time.sleep(0.5)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert all(status == 200 for status, _ in seen), [s for s in seen if s[0] != 200][:3]
+    models = [model for _, model in seen]
+    assert models[0] == served.models[2] and models[-1] == new
+    assert elapsed < 10, f"the new model answered after {elapsed:.1f} s"
+
+
+def test_onnx_download_acts_like_the_served_policy(served: Served, tmp_path: Path) -> None:
+    """GET /api/models/{id}/onnx is one file whose greedy actions equal the HTTP answer."""
+    model_id = served.models[1]
+    answer = httpx.get(f"{served.url}/api/models/{model_id}/onnx", timeout=120)
+    assert answer.status_code == 200, answer.text
+    assert float(answer.headers["x-onnx-max-abs-diff"]) < 1e-4
+    path = tmp_path / "model.onnx"
+    path.write_bytes(answer.content)
+    obs = _observations(5, seed=4)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    action, _ = session.run(None, {"obs": np.array(obs, dtype=np.float32)})
+    served_actions = _post(served, f"/api/v1/policies/{model_id}/act", {"observations": obs})
+    np.testing.assert_allclose(action, served_actions.json()["actions"], atol=1e-4)
+    assert httpx.get(f"{served.url}/api/models/999999/onnx", timeout=60).status_code == 404
