@@ -1,5 +1,7 @@
 """Fixtures for training tests: fresh settings on a private data dir, and a tiny experiment."""
 
+import copy
+
 import pytest
 from arenalab.experiments import build_experiment
 from arenalab.settings import Settings, get_settings
@@ -26,3 +28,9 @@ def settings(data_dir) -> Settings:
 def tiny():
     """A PPO experiment whose iterations take about a second."""
     return build_experiment(TINY)
+
+
+@pytest.fixture
+def tiny_data():
+    """The tiny experiment as a dict, to vary per test."""
+    return copy.deepcopy(TINY)

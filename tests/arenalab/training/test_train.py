@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from arenalab.cli import app
+from arenalab.experiments import build_experiment
 from arenalab.registry import Registry
 from arenalab.storage import open_storage
 from arenalab.training import open_run, train
@@ -43,7 +44,6 @@ def test_train_checkpoints_registers_and_resumes(ray_head, settings, tiny):
 
 def test_unknown_fighter_is_refused_before_training(ray_head, settings):
     """Unknown fighter is refused before training."""
-    from arenalab.experiments import build_experiment
     from arenalab.registry import NotFoundError
 
     experiment = build_experiment({"environment": "arena", "game": {"fighters": [42]}})
@@ -79,3 +79,35 @@ def test_sigterm_finishes_the_iteration_and_checkpoints(ray_head, settings, tmp_
     assert run.checkpoints(), text
     session = Registry.from_settings(settings).list_sessions()[-1]
     assert session.status == "paused"
+
+
+def test_multiagent_pacman_registers_one_model_per_role(ray_head, settings, tiny_data):
+    """Multiagent pacman registers one model per role."""
+    experiment = build_experiment(
+        {
+            **tiny_data,
+            "name": "roles",
+            "environment": "multiagent-pacman",
+            "training": {**tiny_data["training"], "buffer_size": 128},
+        }  # fmt: skip
+    )
+    result = train(experiment, iterations=1)
+    models = {model.module_id: model for model in result.models}
+    assert set(models) == {"pacman", "ghost"}
+    assert models["pacman"].eval_return is not None and models["pacman"].is_best
+    assert models["ghost"].eval_return is None and not models["ghost"].is_best
+
+
+def test_arena_fighters_get_ratings_and_a_best_model_each(ray_head, settings, tiny_data):
+    """Arena fighters get ratings and a best model each."""
+    registry = Registry.from_settings(settings)
+    fighters = [registry.create_fighter(f"f{i}.glb").id for i in range(2)]
+    experiment = build_experiment(
+        {**tiny_data, "name": "duel", "environment": "arena",
+         "game": {"num_fighters": 2, "arena_size": 8.0, "fighters": fighters, "max_steps": 50}}
+    )  # fmt: skip
+    result = train(experiment, iterations=1)
+    assert {model.fighter_id for model in result.models} == set(fighters)
+    for model in result.models:
+        assert model.rating is not None and model.is_best
+        assert registry.best_model(fighter_id=model.fighter_id).id == model.model_id
