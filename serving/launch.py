@@ -26,6 +26,7 @@ from arenalab.serving.deployment import IngressArgs, build_app
 from arenalab.settings import Settings
 
 APP_NAME = "arenalab"
+OTHER_APP_PORTS = 4  # direct-ingress ports for apps deployed beside the API
 
 
 def ingress_env(mode: str, port: int, replicas: int = 1) -> dict[str, str]:
@@ -33,10 +34,16 @@ def ingress_env(mode: str, port: int, replicas: int = 1) -> dict[str, str]:
     if mode == "proxy":
         return {}
     if mode == "direct":
+        # Ports [port, port + replicas + OTHER_APP_PORTS) (the maximum is exclusive): the
+        # lowest free one goes first, so the API app, deployed first, gets ``port``; every
+        # other app's ingress replica (e.g. the policy app) takes one of the rest.
         return {
             "RAY_SERVE_ENABLE_DIRECT_INGRESS": "1",
             "RAY_SERVE_DIRECT_INGRESS_MIN_HTTP_PORT": str(port),
-            "RAY_SERVE_DIRECT_INGRESS_MAX_HTTP_PORT": str(port + replicas),
+            "RAY_SERVE_DIRECT_INGRESS_MAX_HTTP_PORT": str(port + replicas + OTHER_APP_PORTS),
+            # a replica replacing a dead one may reuse its port at once (quarantine is
+            # for HAProxy's stale routes), so the game's URL survives a replica crash
+            "RAY_SERVE_PORT_QUARANTINE_S": "0",
             # replicas drain 30 s by default, for a cloud load balancer; none locally
             "RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S": "2",
         }
@@ -60,7 +67,7 @@ def deploy(settings: Settings, *, replicas: int = 1, mounts: Sequence[str] = ())
     os.environ.update(ingress_env(settings.serve_ingress, settings.port, replicas))
     ray.init(address=settings.ray_address or "local", logging_level="WARNING", log_to_driver=False)
     direct = settings.serve_ingress == "direct"  # replicas take the port; keep the proxy's apart
-    http_port = settings.port + replicas + 1 if direct else settings.port
+    http_port = settings.port + replicas + OTHER_APP_PORTS if direct else settings.port
     serve.start(
         http_options={"host": settings.host, "port": http_port},
         logging_config=LoggingConfig(enable_access_log=False),
@@ -69,7 +76,7 @@ def deploy(settings: Settings, *, replicas: int = 1, mounts: Sequence[str] = ())
     if settings.api_key is not None:  # replicas of a local Ray; see docs for clusters
         overrides["api_key"] = settings.api_key.get_secret_value()
     args = IngressArgs(settings=overrides, num_replicas=replicas, mounts=list(mounts))
-    serve.run(build_app(args), name=APP_NAME, route_prefix="/")
+    serve.run(build_app(args), name=APP_NAME, route_prefix="/")  # first: it gets the port
     return f"http://{settings.host}:{settings.port}"
 
 
