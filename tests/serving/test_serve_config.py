@@ -15,7 +15,8 @@ CONFIG = Path(__file__).parents[2] / "serving" / "serve_config.yaml"
 def test_config_validates_and_builds() -> None:
     """Serve accepts the file; its import path and args produce the ingress app."""
     config = ServeDeploySchema.model_validate(yaml.safe_load(CONFIG.read_text()))
-    [app] = config.applications
+    [app] = [app for app in config.applications if app.name == "arenalab"]
+    assert config.applications[0] is app  # first: with direct ingress it gets port 8001
     assert (config.http_options.port, app.import_path) == (
         8001,
         "arenalab.serving.deployment:build_app",
