@@ -13,11 +13,13 @@ import importlib
 from typing import Any
 
 from arenalab.serving.app import MOUNTS, Mount, create_app
+from arenalab.serving.policy_protocol import PolicyArgs
 from arenalab.settings import load_settings
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 from ray import serve
 from ray.serve import Application
+from ray.serve.handle import DeploymentHandle
 from ray.serve.schema import LoggingConfig
 
 DEPLOYMENT_NAME = "ArenalabIngress"
@@ -42,6 +44,9 @@ class IngressArgs(BaseModel):
         description="Extra routers, as 'module:attribute' import paths of a Mount, served by "
         "the same ingress (the module must be importable on the replicas).",
     )
+    policy: PolicyArgs = Field(
+        default_factory=PolicyArgs, description="The policy deployment (docs/inference.md)."
+    )
 
 
 def import_mount(path: str) -> Mount:
@@ -55,12 +60,17 @@ def import_mount(path: str) -> Mount:
 class ArenalabIngress:
     """The ingress replica: settings in, the whole API out."""
 
-    def __init__(self, settings: dict[str, Any], mounts: list[str]) -> None:
+    def __init__(
+        self, settings: dict[str, Any], mounts: list[str], policy: DeploymentHandle | None = None
+    ) -> None:
         self._settings = load_settings(**settings)
         self._mounts = [*MOUNTS, *map(import_mount, mounts)]
+        self._policy = policy
 
     def __serve_build_asgi_app__(self) -> FastAPI:
-        return create_app(self._settings, self._mounts)
+        app = create_app(self._settings, self._mounts)
+        app.state.policy_handle = self._policy  # the inference routes' deployment (policy.py)
+        return app
 
 
 def build_app(args: IngressArgs) -> Application:
@@ -75,4 +85,8 @@ def build_app(args: IngressArgs) -> Application:
         logging_config=LoggingConfig(enable_access_log=False),
         backpressure_config={"status_code": 503, "retry_after_s": 1},
     )
-    return deployment.bind(args.settings, args.mounts)
+    from arenalab.serving.policy_deployment import build_policy_deployment  # noqa: PLC0415 - torch
+
+    return deployment.bind(
+        args.settings, args.mounts, build_policy_deployment(args.policy, args.settings)
+    )

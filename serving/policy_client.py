@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from arenalab.registry import Model, NotFoundError, Registry
 from arenalab.serving.errors import RETRY_AFTER_S
-from arenalab.serving.policy_protocol import POLICY_APP, POLICY_DEPLOYMENT, ActGroup, ActOutcome
+from arenalab.serving.policy_protocol import ActGroup, ActOutcome
 from arenalab.serving.policy_schemas import (
     ActRequest,
     BattleActRequest,
@@ -175,12 +175,14 @@ def _ref(model: Model) -> ModelRef:
     )
 
 
-def get_policy_client(connection: HTTPConnection) -> PolicyClient:
-    """The app's policy client, created on first use from the policy app's handle."""
+async def get_policy_client(connection: HTTPConnection) -> PolicyClient:
+    """The app's policy client (async: no thread-pool hop per request); 503 without Serve."""
     state = connection.app.state
     if getattr(state, "policy_client", None) is None:
-        from ray import serve  # noqa: PLC0415 - only a served app needs Serve
-
-        handle = serve.get_deployment_handle(POLICY_DEPLOYMENT, app_name=POLICY_APP)
+        handle = getattr(state, "policy_handle", None)
+        if handle is None:
+            raise ActError(
+                503, "inference needs the policy deployment: run `arenalab serve`"
+            ).http()
         state.policy_client = PolicyClient(handle, get_runtime(connection).registry)
     return state.policy_client

@@ -4,8 +4,8 @@ The ingress calls :meth:`PolicyServer.act` through a DeploymentHandle with
 ``multiplexed_model_id`` set, so Serve routes a model's requests to replicas that
 already hold it; ``@serve.multiplexed`` keeps an LRU of loaded policies per replica
 (``max_models_per_replica``) and ``@serve.batch`` merges concurrent requests into one
-forward pass per model. Deployed as its own Serve application without a route
-(``policy_protocol.POLICY_APP``): the single HTTP ingress stays the only front door.
+forward pass per model. ``arenalab.serving.deployment.build_app`` binds it into the
+ingress's application: not an ingress itself, so with direct ingress it takes no port.
 """
 
 from __future__ import annotations
@@ -22,39 +22,12 @@ import torch
 from arenalab.policies import ObservationError, Policy, export_onnx, load_registered_policy
 from arenalab.policies.loading import CACHE_DIR
 from arenalab.registry import Registry
-from arenalab.serving.policy_protocol import POLICY_DEPLOYMENT, ActGroup, ActOutcome
+from arenalab.serving.policy_protocol import POLICY_DEPLOYMENT, ActGroup, ActOutcome, PolicyArgs
 from arenalab.settings import load_settings
 from arenalab.storage import open_storage
-from pydantic import BaseModel, Field
 from ray import serve
 from ray.serve import Application
 from ray.serve.schema import LoggingConfig
-
-
-class PolicyArgs(BaseModel):
-    """Options of the policy deployment (``args:`` of its app in serve_config.yaml)."""
-
-    settings: dict[str, Any] = Field(
-        default_factory=dict, description="Settings overrides (names as in Settings, lowercase)."
-    )
-    max_models_per_replica: int = Field(
-        16, ge=1, description="Policies kept loaded per replica (LRU beyond it)."
-    )
-    max_batch_size: int = Field(256, ge=1, description="Most observation rows in one forward pass.")
-    batch_wait_timeout_s: float = Field(
-        0.002, ge=0, description="How long a batch waits for more requests before running."
-    )
-    num_replicas: int | None = Field(1, ge=1, description="Fixed replicas (None: autoscaling).")
-    autoscaling_config: dict[str, Any] | None = Field(
-        None, description="Serve autoscaling (min/max_replicas, target_ongoing_requests, ...)."
-    )
-    max_ongoing_requests: int = Field(
-        256, ge=1, description="Requests a replica works on at once (>= max_batch_size helps)."
-    )
-    max_queued_requests: int = Field(
-        512, ge=-1, description="Requests waiting per caller before the ingress answers 503."
-    )
-    num_cpus: float = Field(1.0, ge=0, description="CPUs reserved per replica.")
 
 
 class PolicyServer:
@@ -128,8 +101,8 @@ class PolicyServer:
         return path.read_bytes(), json.loads(check.read_text())["max_abs_diff"]
 
 
-def build_policy_app(args: PolicyArgs) -> Application:
-    """Bind the policy deployment with its options (a typed Serve app builder)."""
+def build_policy_deployment(args: PolicyArgs, settings: dict[str, Any]) -> Application:
+    """Bind the policy deployment with its options, for the ingress's application graph."""
     scaling = (
         {"autoscaling_config": args.autoscaling_config}
         if args.autoscaling_config
@@ -144,4 +117,5 @@ def build_policy_app(args: PolicyArgs) -> Application:
         logging_config=LoggingConfig(enable_access_log=False),
         **scaling,
     )
-    return deployment.bind(args.model_dump(mode="json"))
+    merged = args.model_copy(update={"settings": {**settings, **args.settings}})
+    return deployment.bind(merged.model_dump(mode="json"))

@@ -1,6 +1,6 @@
 """Inference through real Ray Serve over real HTTP and WebSockets, with trained models.
 
-One module-scoped deployment (the ingress app plus the policy app) on a free port of
+One module-scoped deployment (the ingress with its policy deployment) on a free port of
 the session's Ray head. Fighter 0's model comes from ``arenalab.training.train``;
 fighters 1 and 2 get their own registry rows (so three model ids are multiplexed);
 fighter 3 has no model; a filtered checkpoint serves as the "new best" in hot reload.
@@ -22,8 +22,7 @@ import pytest
 from arenalab.policies import Policy
 from arenalab.registry import Registry
 from arenalab.serving.deployment import IngressArgs, build_app
-from arenalab.serving.policy_deployment import PolicyArgs, build_policy_app
-from arenalab.serving.policy_protocol import POLICY_APP
+from arenalab.serving.policy_protocol import PolicyArgs
 from arenalab.settings import load_settings
 from arenalab.storage import open_storage
 from websockets.sync.client import connect
@@ -63,7 +62,7 @@ def _observations(n: int, seed: int = 0) -> list[list[float]]:
 
 @pytest.fixture(scope="module")
 def served(ray_head, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """Train, register, deploy the policy app and the ingress once for the module."""
+    """Train, register, deploy the ingress and its policy deployment once for the module."""
     from ray import serve
     from ray.serve.schema import LoggingConfig
 
@@ -84,9 +83,9 @@ def served(ray_head, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
         logging_config=LoggingConfig(enable_access_log=False),
     )
     overrides = {"data_dir": str(data_dir)}
-    policy_args = PolicyArgs(settings=overrides, num_cpus=0.25, max_models_per_replica=4)
-    serve.run(build_policy_app(policy_args), name=POLICY_APP, route_prefix=None)
-    serve.run(build_app(IngressArgs(settings=overrides, num_cpus=0.25)), name=APP, route_prefix="/")
+    policy = PolicyArgs(num_cpus=0.25, max_models_per_replica=4)
+    args = IngressArgs(settings=overrides, num_cpus=0.25, policy=policy)
+    serve.run(build_app(args), name=APP, route_prefix="/")
     yield Served(f"http://127.0.0.1:{port}", registry, fighters, models, filtered,
                  served.trained_checkpoint)  # fmt: skip
     serve.shutdown()
