@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from arenalab.settings import load_settings
+from arenalab.settings import SettingsError, load_settings
 
 
 def command(
@@ -21,5 +21,9 @@ def command(
     from arenalab.serving.launch import serve_forever
 
     given = {"host": host, "port": port, "serve_ingress": ingress}
-    settings = load_settings(**{name: value for name, value in given.items() if value is not None})
+    try:
+        settings = load_settings(**{name: value for name, value in given.items() if value})
+    except SettingsError as exc:  # e.g. a non-loopback host without ARENALAB_API_KEY
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
     serve_forever(settings, replicas=replicas)
