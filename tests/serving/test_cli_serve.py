@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typer.testing import CliRunner
-
 from arenalab.cli import app
+from typer.testing import CliRunner
 
 
 def test_exposed_bind_without_key_is_refused(data_dir) -> None:
