@@ -25,6 +25,8 @@ from arenalab.serving.policy_schemas import (
 )
 from arenalab.serving.runtime import get_runtime
 from fastapi import HTTPException
+from ray import serve
+from ray.serve.exceptions import BackPressureError
 from starlette.requests import HTTPConnection
 
 if TYPE_CHECKING:
@@ -68,12 +70,38 @@ class PolicyClient:
         self._ttl_s = ttl_s
         self._best: dict[int, tuple[float, ModelRef]] = {}
         self._models: dict[int, ModelRef] = {}
+        self._lookups: dict[int, asyncio.Future[ModelRef]] = {}
 
     async def best_model(self, fighter_id: int) -> ModelRef:
-        """The fighter's best model, at most ``ttl_s`` stale; ActError 404 when it has none."""
+        """The fighter's best model, refreshed in the background once ``ttl_s`` old.
+
+        The first request for a fighter waits for the registry (one lookup however
+        many requests arrive together); later ones never do: an expired entry is
+        answered as it is while one lookup refreshes it. ActError 404 without a model.
+        """
         cached = self._best.get(fighter_id)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
+        if cached is None:
+            return await asyncio.shield(self._lookup(fighter_id))
+        expires, ref = cached
+        if expires <= time.monotonic():
+            self._lookup(fighter_id)
+        return ref
+
+    def _lookup(self, fighter_id: int) -> asyncio.Future[ModelRef]:
+        """The one registry lookup in flight for a fighter (started if there is none)."""
+        task = self._lookups.get(fighter_id)
+        if task is None:
+            task = asyncio.ensure_future(self._resolve(fighter_id))
+            self._lookups[fighter_id] = task
+            task.add_done_callback(lambda done: self._finished(fighter_id, done))
+        return task
+
+    def _finished(self, fighter_id: int, task: asyncio.Future[ModelRef]) -> None:
+        self._lookups.pop(fighter_id, None)
+        if not task.cancelled() and task.exception() is not None:
+            self._best.pop(fighter_id, None)  # e.g. the fighter lost its model: 404 next time
+
+    async def _resolve(self, fighter_id: int) -> ModelRef:
         model = await asyncio.to_thread(self._registry.best_model, fighter_id=fighter_id)
         if model is None:
             try:
@@ -97,14 +125,25 @@ class PolicyClient:
         return self._models[model_id]
 
     async def act(self, groups: list[ActGroup]) -> list[ActOutcome]:
-        """One handle call for all groups, routed to a replica holding the first model."""
-        from ray.serve.exceptions import BackPressureError  # noqa: PLC0415 - Ray is slow to import
+        """Actions for ``groups``; concurrent requests share one handle call (see below)."""
+        return await self._coalesced(groups)
 
-        handle = self._handle.options(multiplexed_model_id=str(groups[0].model_id))
+    @serve.batch(max_batch_size=64, batch_wait_timeout_s=0.0, max_concurrent_batches=4)
+    async def _coalesced(self, requests: list[list[ActGroup]]) -> list[list[ActOutcome]]:
+        """One handle call for every request waiting now, routed by the first model.
+
+        A handle call costs milliseconds of CPU on each side, far more than the forward
+        pass, so under load sharing it is what keeps actions/s up. It never waits for
+        company (timeout 0): a request alone goes straight through.
+        """
+        flat = [group for request in requests for group in request]
+        handle = self._handle.options(multiplexed_model_id=str(flat[0].model_id))
         try:
-            return await handle.act.remote(groups)
+            outcomes = await handle.act.remote(flat)
         except BackPressureError as exc:
             raise ActError(503, f"inference is saturated, retry later ({exc})") from None
+        bounds = np.cumsum([0] + [len(request) for request in requests])
+        return [outcomes[start:stop] for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
 
     async def act_one(self, model: ModelRef, request: ActRequest) -> list[list[float] | int]:
         """Actions of one model for a request's rows; 422 naming the refused field."""

@@ -69,7 +69,7 @@ class PolicyServer:
 
     @serve.batch(
         max_batch_size=256,
-        batch_wait_timeout_s=0.002,
+        batch_wait_timeout_s=0.0,
         batch_size_fn=lambda items: sum(len(i[1]) for i in items),
     )
     async def _forward(self, items: list[tuple[Policy, np.ndarray, ActGroup]]) -> list[np.ndarray]:

@@ -44,7 +44,7 @@ class PolicyArgs(BaseModel):
     )
     max_batch_size: int = Field(256, ge=1, description="Most observation rows in one forward pass.")
     batch_wait_timeout_s: float = Field(
-        0.002, ge=0, description="How long a batch waits for more requests before running."
+        0.0, ge=0, description="How long a batch waits for more requests (0: takes what is queued)."
     )
     num_replicas: int | None = Field(1, ge=1, description="Fixed replicas (None: autoscaling).")
     autoscaling_config: dict[str, Any] | None = Field(
