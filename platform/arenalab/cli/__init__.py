@@ -29,6 +29,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("experiments", "experiments"),
     ("envs", "envs"),
     ("sweep", "sweep"),
+    ("offline", "offline"),
+    ("datasets", "datasets"),
 ]
 
 

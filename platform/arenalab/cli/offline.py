@@ -1,0 +1,75 @@
+"""``arenalab offline``: train BC, MARWIL, CQL or IQL on a dataset selection and register it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from arenalab.cli.settings import settings_or_exit
+from arenalab.datasets.selection import SelectorError, parse_selector
+from arenalab.datasets.view import EmptySelectionError
+from arenalab.offline.algorithms import OfflineAlgorithm, OfflineBudget
+
+
+def command(
+    algo: Annotated[OfflineAlgorithm, typer.Option("--algo", help="Offline algorithm.")],
+    dataset: Annotated[
+        str,
+        typer.Option(
+            "--dataset",
+            help="Selector, e.g. 'game=arena,fighter=3|7,from=2026-11-01,to=2026-11-30,"
+            "source=game|sim,min_return=5' (every key optional).",
+        ),
+    ] = "game=arena",
+    iterations: Annotated[int, typer.Option(min=1, help="Training iterations.")] = 10,
+    batch_size: Annotated[int, typer.Option(min=1, help="Transitions per update.")] = 256,
+    updates: Annotated[int, typer.Option(min=1, help="Updates per iteration.")] = 8,
+    lr: Annotated[
+        float, typer.Option(min=0.0, help="Learning rate (actor/critic for CQL, IQL).")
+    ] = 1e-3,
+    evaluate: Annotated[
+        int, typer.Option(min=0, help="Episodes to play in the arena simulation afterwards.")
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of training and evaluation.")] = 0,
+) -> None:
+    """Train an offline policy from stored episodes, register it like online training."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  # noqa: PLC0415
+
+    from arenalab.offline.trainer import train_offline  # noqa: PLC0415 - imports Ray lazily
+
+    settings = settings_or_exit()
+    try:
+        selection = parse_selector(dataset)
+    except SelectorError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    budget = OfflineBudget(batch_size=batch_size, updates_per_iteration=updates, lr=lr, seed=seed)
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[line]}"))  # fmt: skip
+    with Progress(*columns, transient=False) as bar:
+        task = bar.add_task(f"{algo.rllib_name} iterations", total=iterations, line="")
+
+        def show(iteration: int, samples: int, metrics: dict[str, float]) -> None:
+            loss = metrics.get("default_policy/total_loss")
+            text = f"samples {samples}" + ("" if loss is None else f"  loss {loss:.4f}")
+            bar.update(task, completed=iteration, line=text)
+
+        try:
+            result = train_offline(algo, selection, iterations=iterations, budget=budget,
+                                   evaluate_episodes=evaluate, progress=show,
+                                   settings=settings)  # fmt: skip
+        except (EmptySelectionError, ValueError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(
+        f"model {result.model_id} ({algo.rllib_name}, {result.env_id}, {result.obs_spec}): "
+        f"{result.samples_trained} samples in {result.seconds:.1f}s "
+        f"({result.metrics.get('samples_per_s', 0):.0f}/s), checkpoint {result.checkpoint_uri}"
+    )
+    if result.score is not None:
+        s = result.score
+        typer.echo(
+            f"arena evaluation over {s.episodes} episodes: return {s.mean_return:.2f} "
+            f"(random {s.random_mean_return:.2f}), win rate {s.win_rate:.2f}, rating {s.rating:.0f}"
+        )

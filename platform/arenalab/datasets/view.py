@@ -1,0 +1,191 @@
+"""Read a selection of episodes as one Ray Dataset of view rows: game frames and sim episodes.
+
+Everything goes through ``ray.data.read_parquet`` on the storage's pyarrow filesystem
+with hive partitioning, so the same call reads a local folder on a laptop or
+``s3://bucket/prefix`` from every node of a cluster (``ARENALAB_STORAGE`` decides):
+
+    ray.data.read_parquet(root, filesystem=storage.filesystem, partition_filter=days)
+
+Days are pruned by the ``date=`` partition filter before any file is opened; fighters
+and closed episodes are filtered on the frame columns; frames are grouped per episode
+(a distributed shuffle) and turned into transitions by
+:func:`arenalab.datasets.episodes.episode_transitions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
+import gymnasium as gym
+import numpy as np
+import pyarrow.fs as pafs
+
+from arenalab.datasets.episodes import DEFAULT_GAMMA, FRAME_COLUMNS, episode_transitions
+from arenalab.datasets.recording import SimEpisodes, sim_root
+from arenalab.datasets.schema import CUSTOM_OBS_SPEC, FRAME_SCHEMA_VERSION, dataset_root
+from arenalab.datasets.selection import Selection, Source
+from arenalab.storage import Storage
+
+if TYPE_CHECKING:
+    import ray.data
+
+ACTION_SIZE = 4
+
+
+class EmptySelectionError(LookupError):
+    """No stored episode matches a selection; the message says what was looked for."""
+
+
+def _exists(storage: Storage, path: str) -> bool:
+    return storage.filesystem.get_file_info(path).type != pafs.FileType.NotFound
+
+
+def _cluster_cpus() -> int:
+    """Shuffle partitions: one per CPU (Ray Data's default of 200 swamps small clusters)."""
+    import ray  # noqa: PLC0415
+
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+def read_frames(storage: Storage, selection: Selection) -> ray.data.Dataset | None:
+    """Raw frame rows of the selected game and days (partition-pruned), or None if none."""
+    import ray.data  # noqa: PLC0415 - Ray is slow to import
+    from ray.data.datasource.partitioning import PathPartitionFilter  # noqa: PLC0415
+
+    root = dataset_root(storage, selection.game)
+    if not _exists(storage, root):
+        return None
+    days = None
+    if selection.date_from or selection.date_to:
+        days = PathPartitionFilter.of(lambda keys: selection.day_in_range(keys["date"]))
+    return ray.data.read_parquet(root, filesystem=storage.filesystem, partition_filter=days)
+
+
+def read_game_view(
+    storage: Storage,
+    selection: Selection,
+    closed_episodes: Collection[int],
+    *,
+    gamma: float = DEFAULT_GAMMA,
+    max_schema_version: int = FRAME_SCHEMA_VERSION,
+) -> ray.data.Dataset | None:
+    """View rows of the selected closed game episodes, or None if no frames are stored."""
+    from ray.data.expressions import col  # noqa: PLC0415
+
+    frames = read_frames(storage, selection)
+    if frames is None or not closed_episodes:
+        return None
+    keep = col("episode_id").is_in(sorted(closed_episodes))
+    if selection.fighters:
+        keep = keep & col("fighter_id").is_in(list(selection.fighters))
+    frames = frames.select_columns(FRAME_COLUMNS).filter(expr=keep)
+    options = {"gamma": gamma, "max_schema_version": max_schema_version}
+    return frames.groupby("episode_id", num_partitions=_cluster_cpus()).map_groups(
+        episode_transitions, fn_kwargs=options, batch_format="pyarrow"
+    )
+
+
+def read_sim_view(
+    storage: Storage, selection: Selection, *, gamma: float = DEFAULT_GAMMA
+) -> ray.data.Dataset | None:
+    """View rows of the episodes RLlib recorded for the selection's game, or None."""
+    import ray.data  # noqa: PLC0415
+    from ray.data.datasource.partitioning import PathPartitionFilter  # noqa: PLC0415
+
+    root = sim_root(storage, selection.game)
+    if not _exists(storage, root):
+        return None
+    fighters = {str(f) for f in selection.fighters}
+    keep = PathPartitionFilter.of(lambda keys: not fighters or keys["fighter_id"] in fighters)
+    stored = ray.data.read_parquet(root, filesystem=storage.filesystem, partition_filter=keep)
+    return stored.map_batches(SimEpisodes(selection.game, gamma), batch_format="pyarrow")
+
+
+def read_view(
+    storage: Storage,
+    selection: Selection,
+    closed_episodes: Collection[int],
+    *,
+    gamma: float = DEFAULT_GAMMA,
+) -> ray.data.Dataset:
+    """The selection as one dataset of view rows, game and sim sources together.
+
+    Raises:
+        EmptySelectionError: if no stored episode of a selected source exists.
+    """
+    from ray.data.expressions import col  # noqa: PLC0415
+
+    parts = []
+    if selection.includes(Source.GAME):
+        parts.append(read_game_view(storage, selection, closed_episodes, gamma=gamma))
+    if selection.includes(Source.SIM):
+        parts.append(read_sim_view(storage, selection, gamma=gamma))
+    parts = [part for part in parts if part is not None]
+    if not parts:
+        raise EmptySelectionError(
+            f"no closed episodes stored for {selection.model_dump(exclude_defaults=True)} "
+            f"under {storage.uri_of('datasets')}"
+        )
+    view = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    if selection.min_episode_return is not None:
+        view = view.filter(expr=col("episode_return") >= selection.min_episode_return)
+    return view
+
+
+def closed_episode_ids(registry, selection: Selection) -> list[int]:  # noqa: ANN001
+    """Ids of closed game episodes of the selected fighters, from the registry."""
+    fighters = selection.fighters or (None,)
+    return [
+        episode.id
+        for fighter in fighters
+        for episode in registry.list_episodes(fighter, status="closed")
+    ]
+
+
+def observation_space(obs_spec: str, length: int) -> gym.spaces.Box:
+    """The Box a policy sees: the arena's published bounds, or unbounded for ``custom``."""
+    if obs_spec != CUSTOM_OBS_SPEC:
+        from arenalab.envs.arena import OBS_SIZE, OBS_SPEC_VERSION  # noqa: PLC0415
+        from arenalab.envs.arena.env import observation_space as arena_space  # noqa: PLC0415
+
+        if obs_spec == OBS_SPEC_VERSION and length == OBS_SIZE:
+            return arena_space()
+    return gym.spaces.Box(-np.inf, np.inf, (length,), np.float32)
+
+
+def action_space() -> gym.spaces.Box:
+    """Move x, move y, attack, block, as the game records them (DESIGN.md 4.3)."""
+    return gym.spaces.Box(-1.0, 1.0, (ACTION_SIZE,), np.float32)
+
+
+def selection_spec(
+    storage: Storage, selection: Selection, closed_episodes: Collection[int]
+) -> tuple[str, int]:
+    """The observation spec and vector length of the selection, read from one row per source.
+
+    Raises:
+        EmptySelectionError: if no selected source has a row.
+        ValueError: if game and sim rows disagree (one policy needs one observation).
+    """
+    from ray.data.expressions import col  # noqa: PLC0415
+
+    found: set[tuple[str, int]] = set()
+    frames = read_frames(storage, selection) if selection.includes(Source.GAME) else None
+    if frames is not None and closed_episodes:
+        keep = col("episode_id").is_in(sorted(closed_episodes))
+        if selection.fighters:
+            keep = keep & col("fighter_id").is_in(list(selection.fighters))
+        rows = frames.select_columns(FRAME_COLUMNS).filter(expr=keep).take(1)
+        found |= {(row["obs_spec"], len(row["observation_vector"])) for row in rows}
+    sim = read_sim_view(storage, selection) if selection.includes(Source.SIM) else None
+    if sim is not None:
+        found |= {(row["obs_spec"], len(row["obs"])) for row in sim.take(1)}
+    if not found:
+        raise EmptySelectionError(
+            f"no closed episodes stored for {selection.model_dump(exclude_defaults=True)} "
+            f"under {storage.uri_of('datasets')}"
+        )
+    if len(found) > 1:
+        raise ValueError(f"selected episodes mix observation specs {sorted(found)}; select one")
+    return found.pop()
