@@ -93,22 +93,25 @@ def train(
         settings: Defaults to :func:`arenalab.settings.get_settings`.
 
     Raises:
-        ValueError: if neither or both of ``experiment`` and ``resume`` are given, or an
-            arena fighter id is not registered.
+        ValueError: if neither or both of ``experiment`` and ``resume`` are given.
+        ExperimentError: if ``experiment.rllib`` holds keywords RLlib does not know.
+        NotFoundError: if an arena fighter id is not in the registry.
+        RunNotFoundError: if ``resume`` names no run with a complete checkpoint.
     """
     settings = settings or get_settings()
     registry = Registry.from_settings(settings)
     storage = open_storage(settings)
     if (experiment is None) == (resume is None):
         raise ValueError("give either an experiment or resume=RUN, not both or neither")
+    start_from = None
     if resume is not None:
         run = open_run(storage, resume)
         experiment, info = run.read_manifest()
         start_from = run.latest_checkpoint()
-    else:
-        run, start_from = new_run(storage, experiment), None
+    built = build_config(experiment, env_runners=env_runners)  # fails before any row exists
+    if resume is None:
+        run = new_run(storage, experiment)
         info = _register_run(registry, experiment, run)
-    built = build_config(experiment, env_runners=env_runners)
     if built.spec.league:
         from arenalab.training.league import LeagueRefresh  # noqa: PLC0415 - imports Ray
 
