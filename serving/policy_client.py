@@ -130,20 +130,23 @@ class PolicyClient:
 
     @serve.batch(max_batch_size=64, batch_wait_timeout_s=0.0, max_concurrent_batches=4)
     async def _coalesced(self, requests: list[list[ActGroup]]) -> list[list[ActOutcome]]:
-        """One handle call for every request waiting now, routed by the first model.
+        """One handle call for every request waiting now (Serve replicas only).
 
         A handle call costs milliseconds of CPU on each side, far more than the forward
         pass, so under load sharing it is what keeps actions/s up. It never waits for
         company (timeout 0): a request alone goes straight through.
         """
-        flat = [group for request in requests for group in request]
-        handle = self._handle.options(multiplexed_model_id=str(flat[0].model_id))
-        try:
-            outcomes = await handle.act.remote(flat)
-        except BackPressureError as exc:
-            raise ActError(503, f"inference is saturated, retry later ({exc})") from None
+        outcomes = await self.call([group for request in requests for group in request])
         bounds = np.cumsum([0] + [len(request) for request in requests])
         return [outcomes[start:stop] for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
+
+    async def call(self, groups: list[ActGroup]) -> list[ActOutcome]:
+        """One handle call, routed to a replica holding the first group's model; 503 if full."""
+        handle = self._handle.options(multiplexed_model_id=str(groups[0].model_id))
+        try:
+            return await handle.act.remote(groups)
+        except BackPressureError as exc:
+            raise ActError(503, f"inference is saturated, retry later ({exc})") from None
 
     async def act_one(self, model: ModelRef, request: ActRequest) -> list[list[float] | int]:
         """Actions of one model for a request's rows; 422 naming the refused field."""

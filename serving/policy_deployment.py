@@ -29,6 +29,8 @@ from ray import serve
 from ray.serve import Application
 from ray.serve.schema import LoggingConfig
 
+Work = tuple[Policy, np.ndarray, bool]  # policy, checked rows, deterministic
+
 
 class PolicyServer:
     """Loads registered policies on demand and acts on batches of observations."""
@@ -55,38 +57,38 @@ class PolicyServer:
 
     async def act(self, groups: list[ActGroup]) -> list[ActOutcome]:
         """Actions for each group; a refused group does not stop the others."""
-        policies = await asyncio.gather(*(self._policy(str(g.model_id)) for g in groups))
-        outcomes: list[ActOutcome | asyncio.Future] = []
-        for group, policy in zip(groups, policies, strict=True):
+        ids = sorted({group.model_id for group in groups})
+        loaded = dict(
+            zip(ids, await asyncio.gather(*(self._policy(str(i)) for i in ids)), strict=True)
+        )
+        outcomes: list[ActOutcome | None] = [None] * len(groups)
+        work: list[Work] = []
+        positions: list[int] = []
+        for index, group in enumerate(groups):
+            policy = loaded[group.model_id]
             try:
-                checked = policy.check(group.observations)
+                work.append((policy, policy.check(group.observations), group.deterministic))
             except ObservationError as exc:
                 row = exc.loc[0] if exc.loc else None
-                outcomes.append(ActOutcome(error=str(exc), error_row=row))
+                outcomes[index] = ActOutcome(error=str(exc), error_row=row)
                 continue
-            outcomes.append(asyncio.ensure_future(self._forward((policy, checked, group))))
-        return [o if isinstance(o, ActOutcome) else ActOutcome(await o) for o in outcomes]
+            positions.append(index)
+        merged, members = _merge(work)  # one item per (model, mode) of this call
+        actions = _unmerge(await asyncio.gather(*map(self._forward, merged)), members, work)
+        for index, result in zip(positions, actions, strict=True):
+            outcomes[index] = ActOutcome(result)
+        return outcomes
 
     @serve.batch(
         max_batch_size=256,
         batch_wait_timeout_s=0.0,
-        batch_size_fn=lambda items: sum(len(i[1]) for i in items),
+        batch_size_fn=lambda items: sum(len(item[1]) for item in items),
     )
-    async def _forward(self, items: list[tuple[Policy, np.ndarray, ActGroup]]) -> list[np.ndarray]:
-        """One forward pass per (policy, mode) over every request waiting in this batch."""
-        by_policy: dict[tuple[int, bool], list[int]] = defaultdict(list)
-        for index, (policy, _, group) in enumerate(items):
-            by_policy[id(policy), group.deterministic].append(index)
-        results: list[np.ndarray] = [np.empty(0)] * len(items)
-        for (_, deterministic), indices in by_policy.items():
-            policy = items[indices[0]][0]
-            actions = policy.act(
-                np.concatenate([items[i][1] for i in indices]), deterministic=deterministic
-            )
-            bounds = np.cumsum([0] + [len(items[i][1]) for i in indices])
-            for i, start, stop in zip(indices, bounds[:-1], bounds[1:], strict=True):
-                results[i] = actions[start:stop]
-        return results
+    async def _forward(self, items: list[Work]) -> list[np.ndarray]:
+        """One forward pass per (policy, mode) over every call waiting in this batch."""
+        merged, members = _merge(items)
+        actions = [policy.act(rows, deterministic=mode) for policy, rows, mode in merged]
+        return _unmerge(actions, members, items)
 
     async def onnx(self, model_id: int) -> tuple[bytes, float]:
         """The model's ONNX file and its checked max abs difference to torch (cached on disk)."""
@@ -119,3 +121,27 @@ def build_policy_deployment(args: PolicyArgs, settings: dict[str, Any]) -> Appli
     )
     merged = args.model_copy(update={"settings": {**settings, **args.settings}})
     return deployment.bind(merged.model_dump(mode="json"))
+
+
+def _merge(items: list[Work]) -> tuple[list[Work], list[list[int]]]:
+    """Concatenate the rows of items sharing a policy and mode; remember who is where."""
+    members: dict[tuple[int, bool], list[int]] = defaultdict(list)
+    for index, (policy, _, mode) in enumerate(items):
+        members[id(policy), mode].append(index)
+    merged = [
+        (items[ids[0]][0], np.concatenate([items[i][1] for i in ids]), items[ids[0]][2])
+        for ids in members.values()
+    ]
+    return merged, list(members.values())
+
+
+def _unmerge(
+    results: list[np.ndarray], members: list[list[int]], items: list[Work]
+) -> list[np.ndarray]:
+    """Split merged results back into one array per original item, in item order."""
+    out: list[np.ndarray] = [np.empty(0)] * len(items)
+    for result, ids in zip(results, members, strict=True):
+        bounds = np.cumsum([0] + [len(items[i][1]) for i in ids])
+        for i, start, stop in zip(ids, bounds[:-1], bounds[1:], strict=True):
+            out[i] = result[start:stop]
+    return out

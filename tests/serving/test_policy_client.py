@@ -1,0 +1,85 @@
+"""The ingress side of inference without Serve: load shedding and the best-model cache."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from arenalab.serving.policy_client import ActError, PolicyClient
+from arenalab.serving.policy_protocol import ActGroup
+from ray.serve.exceptions import BackPressureError
+
+
+class SaturatedHandle:
+    """A DeploymentHandle whose queue is always full."""
+
+    def options(self, **_: object) -> SaturatedHandle:
+        """Routing options change nothing here."""
+        return self
+
+    @property
+    def act(self) -> SaturatedHandle:
+        """The method handle."""
+        return self
+
+    async def remote(self, groups: list[ActGroup]) -> list:
+        """Refuse like Serve does beyond max_queued_requests."""
+        raise BackPressureError(num_queued_requests=512, max_queued_requests=512)
+
+
+@dataclass
+class Row:
+    """The registry columns the client reads."""
+
+    id: int
+    created_at: datetime = datetime(2026, 1, 1, tzinfo=UTC)
+    algorithm: str = "PPO"
+    obs_spec: str = "arena-obs-v1"
+
+
+class CountingRegistry:
+    """A registry whose best model for every fighter can be swapped, counting lookups."""
+
+    def __init__(self) -> None:
+        self.best = Row(1)
+        self.lookups = 0
+
+    def best_model(self, *, fighter_id: int) -> Row:
+        """The current best row, slowly, like a real database round trip."""
+        self.lookups += 1
+        time.sleep(0.05)
+        return self.best
+
+
+def test_saturated_policy_queue_is_a_503_with_retry_after() -> None:
+    """BackPressureError from the policy handle becomes 503 + Retry-After, not a 500."""
+    client = PolicyClient(SaturatedHandle(), CountingRegistry())
+    group = ActGroup(1, np.zeros((1, 49), dtype=np.float32))
+    with pytest.raises(ActError) as info:
+        asyncio.run(client.call([group]))
+    assert info.value.status == 503
+    assert info.value.http().headers["Retry-After"] == "1"
+    assert info.value.message()["retry_after"] == 1
+
+
+def test_best_model_is_looked_up_once_and_refreshed_in_the_background() -> None:
+    """Concurrent first requests share one lookup; after the TTL nobody waits for the next."""
+    registry = CountingRegistry()
+    client = PolicyClient(SaturatedHandle(), registry, ttl_s=0.1)
+
+    async def scenario() -> list[int]:
+        first = await asyncio.gather(*(client.best_model(7) for _ in range(20)))
+        assert registry.lookups == 1 and {ref.model_id for ref in first} == {1}
+        registry.best = Row(2)
+        await asyncio.sleep(0.15)
+        started = time.monotonic()
+        stale = await client.best_model(7)  # expired: answered at once, refreshed behind
+        assert time.monotonic() - started < 0.04 and stale.model_id == 1
+        await asyncio.sleep(0.1)
+        return [(await client.best_model(7)).model_id, registry.lookups]
+
+    assert asyncio.run(scenario()) == [2, 2]
