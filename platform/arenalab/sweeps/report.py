@@ -13,6 +13,7 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from arenalab.settings import Settings, get_settings
 from arenalab.storage import open_storage
@@ -105,7 +106,7 @@ def _label(row: TrialRow) -> str:
 
 
 def _parameter_panel(
-    ax: object, key: str, rows: list[TrialRow], best: TrialRow | None, plan: SweepPlan
+    ax: Any, key: str, rows: list[TrialRow], best: TrialRow | None, plan: SweepPlan
 ) -> None:
     """Final metric against one parameter's value, one point per trial."""
     scored = [row for row in rows if row.metric is not None and key in row.params]

@@ -19,7 +19,7 @@ from typing import Any
 from arenalab.experiments import Experiment, env_spec
 from arenalab.registry import Model, Registry
 from arenalab.sweeps.loading import SweepPlan, with_values
-from arenalab.sweeps.store import SweepDir
+from arenalab.sweeps.store import SweepDir, SweepNotFoundError
 from arenalab.sweeps.trainable import trial_values
 from arenalab.training import RegisteredModel, elo_rating, evaluate_module
 from arenalab.training.evaluation import evaluable
@@ -64,7 +64,13 @@ def collect_trials(sweep: SweepDir, plan: SweepPlan, *, history: bool = False) -
     """
     from ray.tune import ExperimentAnalysis  # noqa: PLC0415 - importing Tune costs seconds
 
-    analysis = ExperimentAnalysis(sweep.uri)
+    try:
+        analysis = ExperimentAnalysis(sweep.uri)
+    except ValueError:  # Tune saved no state yet: killed before its first save
+        raise SweepNotFoundError(
+            f"sweep {sweep.name!r} has no trial state in {sweep.uri} yet; "
+            f"`arenalab sweep --resume {sweep.name}` starts it"
+        ) from None
     frames = analysis.trial_dataframes if history else {}
     metric = plan.spec.metric
     rows = []
