@@ -72,7 +72,6 @@ def run_arenalab(samplers: int, steps: int, seed: int) -> dict[str, Any]:
                 "clip_param": HYPER["clip_range"],
                 "vf_loss_coeff": HYPER["vf_coef"],
                 "grad_clip": HYPER["max_grad_norm"],
-                "rollout_fragment_length": ROLLOUT // samplers,
             },
         }
     )
@@ -189,6 +188,7 @@ def main() -> None:
         "target_return": TARGET_RETURN,
         "env_steps": args.steps,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs (shared)",
+        "load_average_1m_at_end": round(os.getloadavg()[0], 1),
         "ratios_are": "arenalab / SB3 (steps/s: higher is better; time to target: lower)",
         "results": rows,
     }
