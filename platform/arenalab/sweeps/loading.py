@@ -48,7 +48,7 @@ class SweepPlan:
 
     @property
     def searched(self) -> dict[str, Distribution]:
-        """Every parameter a trial's config carries: the search space, then PBT's mutations."""
+        """Every parameter a trial carries: PBT's mutations; `search` sets initial values."""
         return {**_mutations(self.spec), **self.spec.search}
 
     def to_json(self) -> dict[str, Any]:

@@ -13,8 +13,7 @@ from typing import Any
 
 from ray.tune import Callback
 
-from arenalab.sweeps.results import lookup
-from arenalab.sweeps.trainable import trial_values
+from arenalab.sweeps.trainable import result_value, trial_values
 
 
 def _short(values: dict[str, Any]) -> str:
@@ -51,7 +50,7 @@ class ProgressLines(Callback):
         self, iteration: int, trials: list, trial: Any, result: dict, **info: Any
     ) -> None:
         """One line per reported iteration."""
-        value = lookup(result, self.metric)
+        value = result_value(result, self.metric)
         shown = "-" if value is None else f"{value:.3f}"
         name = self.metric.rpartition("/")[2]
         self._line(trials, trial, f"iter {result.get('training_iteration', 0):4d} {name}={shown}")

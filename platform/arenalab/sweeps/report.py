@@ -41,7 +41,7 @@ def write_report(
     sweep = SweepDir(open_storage(settings or get_settings()), name)
     plan = sweep.read_plan()
     rows = collect_trials(sweep, plan, history=True)
-    files = {PNG_NAME: render_png(rows, plan), CSV_NAME: render_csv(rows, plan)}
+    files = {PNG_NAME: render_png(rows, plan, name), CSV_NAME: render_csv(rows, plan)}
     uris = {file: sweep.write(file, data) for file, data in files.items()}
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -69,7 +69,7 @@ def render_csv(rows: list[TrialRow], plan: SweepPlan) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def render_png(rows: list[TrialRow], plan: SweepPlan) -> bytes:
+def render_png(rows: list[TrialRow], plan: SweepPlan, name: str) -> bytes:
     """The figure as PNG bytes (matplotlib's Agg backend: no display needed)."""
     from matplotlib.figure import Figure  # noqa: PLC0415 - Figure() needs no pyplot state
 
@@ -89,7 +89,7 @@ def render_png(rows: list[TrialRow], plan: SweepPlan) -> bytes:
         curves.legend(fontsize="x-small")
     for ax, key in zip(axes[1:], params, strict=True):
         _parameter_panel(ax, key, rows, best, plan)
-    figure.suptitle(f"sweep {plan.spec.name}: {len(rows)} trials, {plan.spec.mode} {metric}")
+    figure.suptitle(f"sweep {name}: {len(rows)} trials, {plan.spec.mode} {metric}")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     return buffer.getvalue()

@@ -11,8 +11,6 @@ DESIGN.md 4.6's single "best" rule decides whether it beats earlier models.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +18,7 @@ from arenalab.experiments import Experiment, env_spec
 from arenalab.registry import Model, Registry
 from arenalab.sweeps.loading import SweepPlan, with_values
 from arenalab.sweeps.store import SweepDir, SweepNotFoundError
-from arenalab.sweeps.trainable import trial_values
+from arenalab.sweeps.trainable import result_value, trial_values
 from arenalab.training import RegisteredModel, elo_rating, evaluate_module
 from arenalab.training.evaluation import evaluable
 
@@ -36,22 +34,6 @@ class TrialRow:
     params: dict[str, Any]
     checkpoint_uri: str | None
     history: list[tuple[int, float]] = field(default_factory=list, compare=False)
-
-
-def lookup(result: Mapping[str, Any] | None, key: str) -> float | None:
-    """A finite number at ``a/b/c`` in a nested (or already flat) result, else None."""
-    if not result:
-        return None
-    value: Any = result.get(key)
-    if value is None:
-        value = result
-        for part in key.split("/"):
-            value = value.get(part) if isinstance(value, Mapping) else None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def collect_trials(sweep: SweepDir, plan: SweepPlan, *, history: bool = False) -> list[TrialRow]:
@@ -85,8 +67,8 @@ def collect_trials(sweep: SweepDir, plan: SweepPlan, *, history: bool = False) -
             TrialRow(
                 trial_id=trial.trial_id,
                 status=trial.status,
-                iterations=int(lookup(trial.last_result, "training_iteration") or 0),
-                metric=lookup(trial.last_result, metric),
+                iterations=int(result_value(trial.last_result, "training_iteration") or 0),
+                metric=result_value(trial.last_result, metric),
                 params=trial_values(trial.config),
                 checkpoint_uri=sweep.checkpoint_uri(checkpoint.path) if checkpoint else None,
                 history=curve,

@@ -23,6 +23,7 @@ worker processes find them by name.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -73,14 +74,26 @@ def trial_experiment(config: Mapping[str, Any]) -> Experiment:
     return with_values(base, values, source=f"sweep trial {values}")
 
 
-def _reached(result: Mapping[str, Any], criteria: Mapping[str, float], iteration: int) -> bool:
-    """Whether any ``a/b`` criterion in ``criteria`` is met by the nested ``result``."""
-    for key, threshold in criteria.items():
-        value: Any = result
+def result_value(result: Mapping[str, Any] | None, key: str) -> float | None:
+    """A finite number at ``a/b/c`` in a nested (or already flat) result, else None."""
+    if not result:
+        return None
+    value: Any = result.get(key)
+    if value is None:
+        value = result
         for part in key.split("/"):
             value = value.get(part) if isinstance(value, Mapping) else None
-        if key == "training_iteration":
-            value = iteration
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _reached(result: Mapping[str, Any], criteria: Mapping[str, float], iteration: int) -> bool:
+    """Whether any criterion (``a/b`` key -> threshold) is met by the nested ``result``."""
+    for key, threshold in criteria.items():
+        value = iteration if key == "training_iteration" else result_value(result, key)
         if value is not None and value >= threshold:
             return True
     return False
