@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -148,17 +149,25 @@ def test_invalid_files_name_file_key_and_reason(
     assert str(path) in message and key in message and reason in message, message
 
 
+@pytest.mark.skipif(find_spec("optuna") is not None, reason="optuna is installed here")
 def test_optuna_without_the_package_is_refused_before_any_trial(tmp_path: Path) -> None:
     """Asking for Optuna when it is not installed fails at load time, naming the package."""
-    pytest.importorskip("ray")
-    try:
-        import optuna  # noqa: F401
-
-        pytest.skip("optuna is installed here")
-    except ImportError:
-        pass
     with pytest.raises(SweepError, match=r"search_algorithm: optuna is not installed"):
         load_sweep(write(tmp_path, search_algorithm="optuna"))
+
+
+def test_optuna_refuses_grid_and_pbt(tmp_path: Path) -> None:
+    """Optuna samples its own points (no grid) and cannot drive a PBT population."""
+    grid = {"training.learning_rate": {"grid": [1e-4, 1e-3]}}
+    with pytest.raises(SweepError, match=r"search.training.learning_rate: optuna samples"):
+        load_sweep(write(tmp_path, search_algorithm="optuna", search=grid))
+    pbt = {
+        "type": "pbt",
+        "perturbation_interval": 2,
+        "mutations": {"training.gamma": {"uniform": [0.9, 0.99]}},
+    }
+    with pytest.raises(SweepError, match=r"search_algorithm: optuna cannot drive a PBT"):
+        load_sweep(write(tmp_path, search_algorithm="optuna", scheduler=pbt))
 
 
 def test_yaml_errors_name_the_file(tmp_path: Path) -> None:
