@@ -45,6 +45,7 @@ OBS_LEN = 49
 BATTLE = 8  # fighters per battle: one /api/act request or one stream message
 CLIENTS = [1, 32]
 P99_MS = 20.0
+RELAXED_P99_MS = 100.0
 FIGHTER_STEPS = [1, 2, 4, 8, 16, 32, 48, 64, 96, 128, 192, 256, 384, 512]
 
 Request = tuple[str, bytes, int]  # path, body, actions it asks for
@@ -186,22 +187,25 @@ async def stream(url: str, message: Callable[[int, int], bytes], sockets: int, s
 
 
 def fighters_at_60hz(run: Callable[[int], Result], per_unit: int) -> dict:
-    """Largest fighter count whose actions arrive at 60 Hz each with p99 < 20 ms."""
-    best, trials = 0, []
+    """Most fighters served at 60 Hz each (>= 95% of offered) with p99 < 20 ms, and < 100 ms.
+
+    The search goes on past the 20 ms goal until the 100 ms bound fails, so a loaded
+    machine (where even one fighter misses 20 ms) still yields a comparison.
+    """
+    strict, relaxed, trials, within_goal = 0, 0, [], True
     for fighters in (f for f in FIGHTER_STEPS if f >= per_unit):
-        units = fighters // per_unit
-        summary = run(units).summary()
-        offered = units * per_unit * 60
-        achieved = summary["frames_per_s"] / offered
-        ok = achieved >= 0.95 and summary["p99_ms"] < P99_MS and summary["errors"] == 0
-        trials.append({"fighters": units * per_unit, "achieved_ratio": round(achieved, 3),
-                       **summary, "ok": ok})  # fmt: skip
-        log(f"    {units * per_unit:4d} fighters: {summary['frames_per_s']:7.0f}/{offered} "
-            f"actions/s, p99 {summary['p99_ms']:.1f} ms {'ok' if ok else 'FAIL'}")  # fmt: skip
-        if not ok:
+        summary = run(fighters // per_unit).summary()
+        achieved = summary["frames_per_s"] / (fighters * 60)
+        served = achieved >= 0.95 and summary["errors"] == 0
+        trials.append({"fighters": fighters, "achieved_ratio": round(achieved, 3), **summary})
+        log(f"    {fighters:4d} fighters: {summary['frames_per_s']:7.0f}/{fighters * 60} "
+            f"actions/s, p99 {summary['p99_ms']:.1f} ms")  # fmt: skip
+        if not (served and summary["p99_ms"] < RELAXED_P99_MS):
             break
-        best = units * per_unit
-    return {"fighters": best, "trials": trials}
+        relaxed = fighters
+        within_goal = within_goal and summary["p99_ms"] < P99_MS
+        strict = fighters if within_goal else strict
+    return {"fighters": strict, "fighters_p99_under_100ms": relaxed, "trials": trials}
 
 
 def summary_of(result: Result) -> dict:
@@ -340,6 +344,8 @@ def ratios(report: dict) -> dict:
     ours, peer = report["arenalab"], report["peer"]
     peer_fighters = peer["fighters_60hz"]["fighters"]
     fighters = {path: v["fighters"] for path, v in ours["fighters_60hz"].items()}
+    relaxed = {path: v["fighters_p99_under_100ms"] for path, v in ours["fighters_60hz"].items()}
+    peer_relaxed = peer["fighters_60hz"]["fighters_p99_under_100ms"]
     share = {
         path: {c: round(ours["closed_loop"][path][c]["actions_per_s"]
                         / max(ours["ceiling"][path][c]["actions_per_s"], 1e-9), 3)
@@ -351,6 +357,7 @@ def ratios(report: dict) -> dict:
     peer_best = max(v["actions_per_s"] for v in peer["closed_loop"].values())
     return {
         "fighters_at_60hz": {"peer": peer_fighters, **fighters},
+        "fighters_at_60hz_p99_under_100ms": {"peer": peer_relaxed, **relaxed},
         "actions_per_s_vs_peer": {path: round(v / peer_best, 2) for path, v in best.items()},
         "share_of_ceiling": share,
         "goals": {
@@ -358,6 +365,10 @@ def ratios(report: dict) -> dict:
             >= max(3 * peer_fighters, 1),
             "battle drives >= 3x the peer's fighters": fighters["battle"]
             >= max(3 * peer_fighters, 1),
+            "stream >= 3x the peer's fighters at p99 < 100 ms": relaxed["stream"]
+            >= max(3 * peer_relaxed, 1),
+            "battle >= 3x the peer's fighters at p99 < 100 ms": relaxed["battle"]
+            >= max(3 * peer_relaxed, 1),
             "per-request path >= 70% of its ceiling": all(
                 v >= 0.7 for v in share["single"].values()
             ),

@@ -128,7 +128,7 @@ class PolicyClient:
         """Actions for ``groups``; concurrent requests share one handle call (see below)."""
         return await self._coalesced(groups)
 
-    @serve.batch(max_batch_size=64, batch_wait_timeout_s=0.0, max_concurrent_batches=4)
+    @serve.batch(max_batch_size=64, batch_wait_timeout_s=0.0, max_concurrent_batches=16)
     async def _coalesced(self, requests: list[list[ActGroup]]) -> list[list[ActOutcome]]:
         """One handle call for every request waiting now (Serve replicas only).
 
