@@ -18,7 +18,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
 from arenalab.serving.deployment import DEPLOYMENT_NAME, IngressArgs, build_app
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import connect
 
 from tests.conftest import free_port
@@ -185,7 +185,7 @@ def test_killed_replica_loses_no_acknowledged_frame(served: Served) -> None:
         try:
             stream(resend_from, 1000)
             break
-        except (ConnectionClosed, OSError):  # a proxy that has not seen the new replica yet
+        except (ConnectionClosed, InvalidHandshake, OSError):  # no replica ready yet
             if time.monotonic() > deadline:
                 raise
             time.sleep(1)
