@@ -26,6 +26,7 @@ from arenalab.serving.policy_schemas import (
 from arenalab.serving.runtime import get_runtime
 from fastapi import HTTPException
 from ray import serve
+from ray.exceptions import RayActorError, RayTaskError
 from ray.serve.exceptions import BackPressureError
 from starlette.requests import HTTPConnection
 
@@ -147,6 +148,12 @@ class PolicyClient:
             return await handle.act.remote(groups)
         except BackPressureError as exc:
             raise ActError(503, f"inference is saturated, retry later ({exc})") from None
+        except RayActorError:
+            raise ActError(503, "a policy replica died; retry") from None
+        except RayTaskError as exc:  # e.g. a checkpoint that cannot be served
+            cause = exc.cause or exc
+            detail = f"the policy deployment failed: {type(cause).__name__}: {cause}"
+            raise ActError(500, detail) from None
 
     async def act_one(self, model: ModelRef, request: ActRequest) -> list[list[float] | int]:
         """Actions of one model for a request's rows; 422 naming the refused field."""

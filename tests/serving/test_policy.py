@@ -139,6 +139,16 @@ def test_any_registered_model_acts_under_v1(served: Served) -> None:
     assert _post(served, "/api/v1/policies/999999/act", {"observation": obs[0]}).status_code == 404
 
 
+def test_a_model_that_cannot_be_served_is_a_json_error(served: Served) -> None:
+    """A registered checkpoint without the module answers 500 with a detail, not a bare 500."""
+    empty = served.filtered_checkpoint.parent / "empty-checkpoint"
+    empty.mkdir(exist_ok=True)
+    model_id = served.model_row(empty, None, None)
+    answer = _post(served, f"/api/v1/policies/{model_id}/act", {"observation": [0.1] * OBS_SIZE})
+    assert answer.status_code == 500
+    assert "UnsupportedCheckpointError" in answer.json()["detail"]
+
+
 @pytest.mark.parametrize(
     ("target", "body", "status", "detail"),
     [
