@@ -219,6 +219,9 @@ def ratios(report: dict) -> dict:
         "share_of_ceiling": ceiling_share,
         "fighters_at_60hz": {
             "arenalab_direct": fighters,
+            "arenalab_direct_do_nothing_ceiling": direct.get("fighters_60hz_ceiling", {}).get(
+                "fighters"
+            ),
             "peer_tuned": report["peer"]["tuned"]["fighters_60hz"]["fighters"],
             "peer_default": report["peer"]["default"]["fighters_60hz"]["fighters"],
         },
