@@ -1,13 +1,14 @@
-"""``GET /health``: is Ray up, can we reach the database and write the storage."""
+"""``GET /health``: Ray, database, storage and model status, and this replica's log."""
 
 from __future__ import annotations
 
 import asyncio
 
+from arenalab.registry import Model
 from arenalab.serving.runtime import Runtime, RuntimeDep
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 router = APIRouter(tags=["health"])
 
@@ -25,6 +26,14 @@ def _database(runtime: Runtime) -> dict:
     with runtime.registry.reading() as session:
         session.execute(text("SELECT 1"))
     return {"ok": True, "backend": runtime.registry.engine.dialect.name}
+
+
+def _models(runtime: Runtime) -> dict:
+    with runtime.registry.reading() as session:
+        registered, best = session.execute(
+            select(func.count(Model.id), func.count(Model.id).filter(Model.is_best))
+        ).one()
+    return {"ok": True, "registered": registered, "best": best}
 
 
 def _storage(runtime: Runtime) -> dict:
@@ -46,6 +55,7 @@ async def health(runtime: RuntimeDep) -> JSONResponse:
         "ray": await _check(_ray),
         "database": await _check(_database, runtime),
         "storage": await _check(_storage, runtime),
+        "models": await _check(_models, runtime),
         "ingest": {
             "ok": True,
             "wal_dir": str(runtime.ingestor.wal_dir),

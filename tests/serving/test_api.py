@@ -143,6 +143,7 @@ def test_docs_schema_cors_and_health(make_client) -> None:
     assert preflight.headers["access-control-allow-origin"] == "http://localhost:8000"
     health = client.get("/health").json()
     assert health["status"] == "healthy" and health["database"]["ok"] and health["storage"]["ok"]
+    assert health["models"] == {"ok": True, "registered": 0, "best": 0}
 
 
 def test_auth_on_a_non_loopback_bind(make_client) -> None:
