@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 
+import pyarrow.dataset as pads
 import pytest
 from arenalab.datasets.schema import obs_spec_length
 from fastapi.testclient import TestClient
@@ -191,3 +195,35 @@ def test_auth_on_a_non_loopback_bind(make_client) -> None:
         == 200
     )
     assert client.get(f"/api/fighters/{fighter['id']}/stats", headers=key).json()["frames"] == 2
+
+
+CRASHING_SERVER = """
+import os, sys
+from fastapi.testclient import TestClient
+from arenalab.serving.app import create_app
+from arenalab.settings import load_settings
+sys.path.insert(0, {tests!r})
+from conftest import SEED_FIGHTER, seed_episode, seed_frame
+client = TestClient(create_app(load_settings(data_dir={data_dir!r}))).__enter__()
+fighter = client.post("/api/fighters", json=SEED_FIGHTER).json()["id"]
+episode = client.post("/api/episodes", json=seed_episode(fighter)).json()["id"]
+frames = [seed_frame(episode, n) for n in range(50)]
+assert client.post("/api/fight-frames/batch", json=frames).status_code == 200
+print(episode, flush=True)
+os._exit(9)  # no shutdown, no compaction: the acknowledged frames are only in the log
+"""
+
+
+def test_log_of_a_crashed_server_replays_on_start(make_client, data_dir) -> None:
+    """Frames acknowledged by a process that died are in Parquet once the next one starts."""
+    script = CRASHING_SERVER.format(tests=str(Path(__file__).parent), data_dir=str(data_dir))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 9, done.stderr
+    episode_id = int(done.stdout)
+    client = make_client()  # starts: replays the orphaned segment
+    fighter = client.get("/api/fighters").json()[0]["id"]
+    [episode] = client.get(f"/api/fighters/{fighter}/episodes").json()
+    assert (episode["id"], episode["frame_count"]) == (episode_id, 50)
+    table = pads.dataset(data_dir / "datasets" / "arena", partitioning="hive").to_table()
+    assert sorted(table["frame_number"].to_pylist()) == list(range(50))
+    assert table["episode_id"].unique().to_pylist() == [episode_id]
