@@ -53,7 +53,7 @@ def ray_head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayHead]:
 
     temp_dir = Path("/tmp") / f"arenalab-ray-{secrets.token_hex(3)}"  # short: socket paths
     gcs_port, dashboard_port, client_port = free_port(), free_port(), free_port()
-    worker_base = random.randrange(20000, 60000, 1000)
+    worker_base = random.randrange(20000, 32000, 1000)  # below the ephemeral free_port() range
     env = {**os.environ, "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}"}
     cmd = [
         str(VENV_BIN / "ray"),
