@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,30 +84,36 @@ def ray_head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayHead]:
             cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     address = f"127.0.0.1:{gcs_port}"
-    deadline = time.monotonic() + 90
+    try:
+        _join(ray, address, proc, log)
+        yield RayHead(
+            address=address,
+            dashboard_url=f"http://127.0.0.1:{dashboard_port}",
+            env={**RAY_AUTH, "ARENALAB_RAY_ADDRESS": address},
+            pid=proc.pid,
+        )
+    finally:  # also when start-up was interrupted: never leave a head behind
+        ray.shutdown()
+        proc.terminate()  # `ray start --block` stops what it started (~3 s); a group kill hangs
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def _join(ray: Any, address: str, proc: subprocess.Popen, log: Path) -> None:
+    """Connect this process to the head as soon as it accepts clients."""
+    deadline = time.monotonic() + 180
     while True:
         try:
             ray.init(address=address, log_to_driver=False, logging_level="ERROR")
-            break
+            return
         except ConnectionError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"ray start failed, see {log}:\n{log.read_text()}") from None
             time.sleep(1)
-    head = RayHead(
-        address=address,
-        dashboard_url=f"http://127.0.0.1:{dashboard_port}",
-        env={**RAY_AUTH, "ARENALAB_RAY_ADDRESS": address},
-        pid=proc.pid,
-    )
-    yield head
-    ray.shutdown()
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    shutil.rmtree(temp_dir, ignore_errors=True)
 
 
 @pytest.fixture
