@@ -11,7 +11,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from arenalab.experiments.environments import EnvSpec, env_spec
+from arenalab.experiments.environments import EnvSpec, env_spec, load
 from arenalab.experiments.loading import ExperimentError
 from arenalab.experiments.mapping import training_settings
 from arenalab.experiments.schema import Algorithm, Experiment
@@ -44,6 +44,7 @@ def build_config(experiment: Experiment, *, env_runners: int | None = None) -> B
     """
     spec = env_spec(experiment)
     settings, warnings = training_settings(experiment)
+    model_config = {"fcnet_hiddens": list(experiment.run.hidden_sizes)}
     resources = experiment.resources
     config = (
         algorithm_class(experiment.algorithm)
@@ -58,13 +59,22 @@ def build_config(experiment: Experiment, *, env_runners: int | None = None) -> B
             num_learners=resources.num_learners,
             num_gpus_per_learner=resources.num_gpus_per_learner,
         )
-        .rl_module(model_config={"fcnet_hiddens": list(experiment.run.hidden_sizes)})
+        .rl_module(model_config=model_config)
         .debugging(seed=experiment.seed)
     )
     try:
         config.training(**settings)
     except TypeError as exc:
         raise ExperimentError(f"rllib: {exc} (keys: {sorted(experiment.rllib)})") from None
+    if spec.scripted:  # every module spelled out: RLlib infers spaces only then
+        from ray.rllib.core.rl_module import MultiRLModuleSpec, RLModuleSpec  # noqa: PLC0415
+
+        learned = {mid: RLModuleSpec(model_config=model_config) for mid in spec.policies}
+        scripted = {
+            mid: RLModuleSpec(module_class=load(path), model_config=spec.env_config)
+            for mid, path in spec.scripted.items()
+        }
+        config.rl_module(rl_module_spec=MultiRLModuleSpec(rl_module_specs=learned | scripted))
     if spec.multi_agent:
         config.multi_agent(
             policies=set(spec.policies),

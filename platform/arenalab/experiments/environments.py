@@ -20,6 +20,8 @@ GHOST_POLICY = "ghost"
 SINGLE_POLICY = "default_policy"
 LEAGUE_POLICY = "league"
 LEAGUE_SLOTS = 3
+LEAGUE_HEURISTIC = "league_heuristic"
+SCRIPTED_MODULES = {LEAGUE_HEURISTIC: "arenalab.training.league:HeuristicModule"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class EnvSpec:
     mapping: Callable[..., str] | None = None
     obs_spec: str = "custom"
     fighter_of: dict[str, int] = field(default_factory=dict)
+    scripted: dict[str, str] = field(default_factory=dict)  # module id -> "module:Class"
 
     @property
     def league(self) -> list[str]:
@@ -47,8 +50,13 @@ class EnvSpec:
 
     def load_class(self) -> type:
         """Import the env class (lazily: importing Ray's MultiAgentEnv costs seconds)."""
-        module, _, name = self.env_class.partition(":")
-        return getattr(importlib.import_module(module), name)
+        return load(self.env_class)
+
+
+def load(path: str) -> Any:
+    """Import ``module:Name``."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def pacman_role(agent_id: str, *args: Any, **kwargs: Any) -> str:
@@ -93,11 +101,11 @@ class SeatPolicies:
         self.seats = seats
 
     def __call__(self, agent_id: str, episode: Any = None, **kwargs: Any) -> str:
-        """The policy that acts for ``agent_id``; league seats draw a slot per episode."""
+        """The policy that acts for ``agent_id``; league seats draw a member per episode."""
         policy = self.seats[agent_id]
         if policy == LEAGUE_POLICY:
-            draw = zlib.crc32(str(getattr(episode, "id_", "")).encode()) % LEAGUE_SLOTS
-            return league_slot(draw)
+            draw = zlib.crc32(str(getattr(episode, "id_", "")).encode()) % (LEAGUE_SLOTS + 1)
+            return league_slot(draw) if draw < LEAGUE_SLOTS else LEAGUE_HEURISTIC
         return policy
 
 
@@ -118,10 +126,10 @@ def arena_spec(game: ArenaGame, config: dict[str, Any]) -> EnvSpec:
     work). Several learners use the multi-agent env, one policy per learner; the
     remaining seats are played by the learners' policies in turn (self-play). With
     ``opponents: league`` the remaining seats are played, per episode, by one of
-    ``LEAGUE_SLOTS`` frozen past versions of the first learner
-    (:mod:`arenalab.training.league` refreshes them; ratings come from evaluation).
+    ``LEAGUE_SLOTS`` frozen past versions of the first learner or by the scripted
+    heuristic (:mod:`arenalab.training.league`; ratings come from evaluation).
     """
-    learners = [str(fighter) for fighter in game.fighters] or ["fighter_0"]
+    learners = [str(fighter) for fighter in game.fighters] or ["0"]  # "0": no registry id
     others = [f"opponent_{seat}" for seat in range(len(learners), game.num_fighters)]
     env_config = {
         **{key: value for key, value in config.items() if key not in {"fighters", "opponents"}},
@@ -145,9 +153,15 @@ def arena_spec(game: ArenaGame, config: dict[str, Any]) -> EnvSpec:
         "arenalab/MultiAgentArena-v0",
         "arenalab.envs.arena:MultiAgentArenaEnv",
         env_config,
-        policies=trained + ([league_slot(i) for i in range(LEAGUE_SLOTS)] if league else []),
+        policies=trained + (league_members() if league else []),
         policies_to_train=trained,
         mapping=SeatPolicies(seats),
         obs_spec="arena-obs-v1",
         fighter_of=fighter_of,
+        scripted=SCRIPTED_MODULES if league else {},
     )
+
+
+def league_members() -> list[str]:
+    """The league's modules: the frozen slots, then the scripted heuristic."""
+    return [*(league_slot(index) for index in range(LEAGUE_SLOTS)), LEAGUE_HEURISTIC]

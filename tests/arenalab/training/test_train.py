@@ -111,3 +111,28 @@ def test_arena_fighters_get_ratings_and_a_best_model_each(ray_head, settings, ti
     for model in result.models:
         assert model.rating is not None and model.is_best
         assert registry.best_model(fighter_id=model.fighter_id).id == model.model_id
+
+
+def test_league_freezes_past_versions_and_plays_the_heuristic(
+    ray_head, settings, tiny_data, monkeypatch
+):
+    """Self-play league: a slot holds the learner's weights; the heuristic plays too."""
+    import torch
+    from arenalab.training import league
+    from arenalab.training.evaluation import load_module
+
+    monkeypatch.setattr(league, "REFRESH_EVERY", 1)
+    experiment = build_experiment(
+        {**tiny_data, "name": "league", "environment": "arena",
+         "training": {**tiny_data["training"], "buffer_size": 512},
+         "game": {"arena_size": 8.0, "opponents": "league", "max_steps": 50}}
+    )  # fmt: skip
+    result = train(experiment, iterations=2)
+    played = {key.split("/")[0] for key in result.metrics if key.startswith("league")}
+    assert played, result.metrics
+    [model] = result.models
+    assert model.module_id == "fighter_0" and model.rating is not None
+    learner = load_module(result.checkpoint_uri, model.module_id).state_dict()
+    frozen = load_module(result.checkpoint_uri, "league_2").state_dict()  # iteration 2 -> slot 2
+    shared = [name for name in frozen if name in learner]
+    assert shared and all(torch.equal(learner[name], frozen[name]) for name in shared)
