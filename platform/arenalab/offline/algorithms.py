@@ -95,6 +95,11 @@ def build_offline_config(
         .rl_module(model_config={"fcnet_hiddens": list(budget.hidden)})
         .debugging(seed=budget.seed)
     )
+    if algorithm is OfflineAlgorithm.CQL:
+        # CQLConfig inherits SAC's "online" flag, so build_algo would create an env runner
+        # and fail without an env (custom specs have none). MARWILConfig.__init__ clears
+        # the same flag for the offline family; CQL's new-stack training_step never samples.
+        config._is_online = False
     if algorithm in (OfflineAlgorithm.CQL, OfflineAlgorithm.IQL):
         return config.training(lr=None, actor_lr=budget.lr, critic_lr=budget.lr)
     if algorithm is OfflineAlgorithm.MARWIL:

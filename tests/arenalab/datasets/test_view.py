@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.fs as pafs
 import pytest
+import ray
+from arenalab.datasets.catalog import list_datasets
+from arenalab.datasets.export import ExportFormat, export_selection
 from arenalab.datasets.files import write_parquet
+from arenalab.datasets.recording import enable_recording
 from arenalab.datasets.schema import FRAME_SCHEMA, VERSION_KEY, dataset_root
 from arenalab.datasets.selection import parse_selector
-from arenalab.datasets.view import EmptySelectionError, read_view, selection_spec
+from arenalab.datasets.view import (
+    EmptySelectionError,
+    read_game_view,
+    read_view,
+    selection_spec,
+)
 from arenalab.registry import Registry
 from arenalab.settings import load_settings
 from arenalab.storage import Storage, open_storage
@@ -42,7 +53,7 @@ def test_selection_filters_fighters_days_returns_and_open_episodes(stores) -> No
                                         close=False)  # fmt: skip
     closed = [e.id for e in registry.list_episodes(status="closed")]
     everything = read_view(storage, parse_selector("source=game"), closed).to_arrow_refs()
-    rows = pa.concat_tables(__import__("ray").get(everything))
+    rows = pa.concat_tables(ray.get(everything))
     assert set(rows["eps_id"].to_pylist()) == {f"{a1}-0", f"{a2}-0", f"{b1}-0"}
     assert rows.num_rows == 4 + 3 + 5
     only_a = read_view(storage, parse_selector(f"fighter={a}"), closed)
@@ -63,9 +74,7 @@ def test_schema_version_n_stays_readable_after_n_plus_1_adds_a_column(stores) ->
     fighter, (old, new) = store_episodes(storage, registry, [_frames(3), _frames(4)],
                                          obs_spec="custom", close=True)  # fmt: skip
     root = dataset_root(storage)
-    for info in storage.filesystem.get_file_info(
-        __import__("pyarrow.fs").fs.FileSelector(root, recursive=True)
-    ):
+    for info in storage.filesystem.get_file_info(pafs.FileSelector(root, recursive=True)):
         if info.is_file:
             storage.filesystem.delete_file(info.path)
     v1 = frame_table([_frames(3)], [old], fighter, "custom")
@@ -78,9 +87,47 @@ def test_schema_version_n_stays_readable_after_n_plus_1_adds_a_column(stores) ->
                        pa.array([2] * v2.num_rows, pa.int16()))  # fmt: skip
     v2 = v2.append_column("stamina", pa.array([0.5] * v2.num_rows, pa.float32()))
     write_parquet(storage.filesystem, f"{root}/date=2026-11-25", v2.cast(v2_schema))
-    from arenalab.datasets.view import read_game_view  # noqa: PLC0415
-
     both = read_game_view(storage, parse_selector(""), [old, new], max_schema_version=2)
     assert both.count() == 3 + 4 and _eps(both) == {f"{old}-0", f"{new}-0"}
     with pytest.raises(Exception, match="schema_version 2 is newer than 1"):
         read_game_view(storage, parse_selector(""), [old, new]).materialize()
+
+
+def test_simulated_and_game_episodes_read_together(stores, tmp_path: Path) -> None:
+    """Episodes RLlib records in simulation join the game's frames in one view and export."""
+    from arenalab.envs import register_rllib_envs  # noqa: PLC0415
+    from arenalab.offline.sessions import scripted_episodes  # noqa: PLC0415
+    from ray.rllib.algorithms.ppo import PPOConfig  # noqa: PLC0415
+
+    storage, registry = stores
+    game = list(scripted_episodes(2, max_steps=15))
+    fighter, game_ids = store_episodes(storage, registry, game)
+    register_rllib_envs()
+    config = (
+        PPOConfig()
+        .environment("arenalab/Arena-v0", env_config={"max_steps": 15})
+        .env_runners(num_env_runners=0)
+        .training(train_batch_size_per_learner=45, minibatch_size=45, num_epochs=1)
+    )
+    enable_recording(config, storage, game="arena", fighter_id=fighter, obs_spec="arena-obs-v1")
+    algo = config.build_algo()
+    algo.train()
+    algo.stop()  # writes the episodes still buffered
+
+    rows = read_view(storage, parse_selector(f"fighter={fighter}"), game_ids).take_all()
+    by_source = {s: [r for r in rows if r["source"] == s] for s in ("game", "sim")}
+    assert len(by_source["game"]) == sum(len(frames) for frames in game)
+    assert len(by_source["sim"]) >= 45 and {r["fighter_id"] for r in rows} == {fighter}
+    assert {len(r["obs"]) for r in rows} == {49}
+    ends = [r for r in by_source["sim"] if r["terminateds"] or r["truncateds"]]
+    assert len(ends) == len({r["eps_id"] for r in by_source["sim"]})
+
+    listed = {(d.game, d.source.value): d for d in list_datasets(storage)}
+    assert listed["arena", "game"].episodes == 2 and listed["arena", "game"].schema_versions == (1,)
+    assert listed["arena", "sim"].episodes == len(ends)
+    out = tmp_path / "export"
+    summary = export_selection(storage, parse_selector(""), game_ids, str(out), ExportFormat.MINARI)
+    metadata = json.loads((out / "metadata.json").read_text())
+    assert metadata["total_episodes"] == summary["episodes"] == 2 + len(ends)
+    assert metadata["observation_space"]["shape"] == [49]
+    assert len(list((out / "episodes").glob("*.npz"))) == 2 + len(ends)
