@@ -57,14 +57,17 @@ def _rllib_actions(checkpoint: Path, observations: np.ndarray) -> np.ndarray:
         algo.stop()
 
 
+@pytest.mark.parametrize("which", ["filtered_checkpoint", "trained_checkpoint"])
 def test_greedy_actions_equal_rllib_env_runner(
-    policy: Policy, observations: np.ndarray, filtered_checkpoint: Path
+    which: str, observations: np.ndarray, request: pytest.FixtureRequest
 ) -> None:
     """Filter + module + greedy action + unsquash give exactly RLlib's env-runner actions."""
+    checkpoint = request.getfixturevalue(which)
+    policy = Policy.from_checkpoint(checkpoint)
     ours = policy.act(observations, deterministic=True)
-    assert policy.connectors.observation_filter is not None
+    assert (policy.connectors.observation_filter is not None) == (which == "filtered_checkpoint")
     assert policy.connectors.postprocess.normalize
-    np.testing.assert_allclose(ours, _rllib_actions(filtered_checkpoint, observations), atol=1e-6)
+    np.testing.assert_allclose(ours, _rllib_actions(checkpoint, observations), atol=1e-6)
     assert all(policy.action_space.contains(action) for action in ours.astype(np.float32))
 
 
