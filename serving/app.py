@@ -19,6 +19,7 @@ from arenalab.serving import (
     ingest,
     lab_environments,
     lab_experiments,
+    lab_sessions,
     live,
     policy,
 )
@@ -43,6 +44,7 @@ MOUNTS: list[Mount] = [
     Mount(policy.router, prefix="/api", also_unprefixed=True),  # inference (issue 7)
     Mount(policy.v1_router, prefix="/api/v1"),
     Mount(lab_experiments.router, prefix="/api/v1"),  # seed 004's lab
+    Mount(lab_sessions.router, prefix="/api/v1"),
     Mount(lab_environments.router, prefix="/api/v1"),
     Mount(live.router),
 ]

@@ -7,9 +7,11 @@ add their own objects here rather than opening globals.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated
 
 from arenalab.datasets.ingest import FrameIngestor
+from arenalab.jobs import SessionJobs
 from arenalab.registry import Registry
 from arenalab.settings import Settings
 from arenalab.storage import Storage
@@ -33,6 +35,11 @@ class Runtime:
         ingestor = FrameIngestor(settings, registry)
         await ingestor.start()
         return cls(settings, registry, ingestor.storage, ingestor)
+
+    @cached_property
+    def session_jobs(self) -> SessionJobs:
+        """Training sessions as Ray jobs (the lab API), set up on first use."""
+        return SessionJobs(self.registry, self.settings)
 
     async def close(self) -> None:
         """Flush and compact what this replica logged, then release the database."""

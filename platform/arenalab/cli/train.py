@@ -44,6 +44,10 @@ def command(
     resume: Annotated[
         str | None, typer.Option(help="Continue a run (its id or folder) from its last checkpoint.")
     ] = None,
+    session: Annotated[
+        int | None,
+        typer.Option(help="Report to this existing registry session (what the lab API starts)."),
+    ] = None,
 ) -> None:
     """Train with RLlib; Ctrl-C or SIGTERM pauses with a checkpoint (resume with --resume)."""
     settings = settings_or_exit()
@@ -60,6 +64,7 @@ def command(
             resume=resume,
             iterations=iterations,
             progress=lambda progress: typer.echo(progress.line()),
+            session_id=session,
             settings=settings,
         )
     except (ExperimentError, NotFoundError, RunNotFoundError) as exc:

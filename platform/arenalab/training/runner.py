@@ -12,7 +12,6 @@ the current iteration finishes, a checkpoint is written, ``resume=`` continues i
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,6 +77,7 @@ def train(
     iterations: int | None = None,
     progress: ProgressCallback | None = None,
     stop: StopRequest | None = None,
+    session_id: int | None = None,
     settings: Settings | None = None,
 ) -> TrainingResult:
     """Train ``experiment`` (or continue the run ``resume``) and register the result.
@@ -90,6 +90,8 @@ def train(
         iterations: Run at most this many iterations now (besides ``training.episodes``).
         progress: Called after every iteration (the CLI prints ``Progress.line()``).
         stop: A stop flag to share with another thread; SIGINT/SIGTERM raise it too.
+        session_id: An existing session to report to (the lab API creates it before
+            submitting the job); by default a new experiment row and session are made.
         settings: Defaults to :func:`arenalab.settings.get_settings`.
 
     Raises:
@@ -111,7 +113,7 @@ def train(
     built = build_config(experiment, env_runners=env_runners)  # fails before any row exists
     if resume is None:
         run = new_run(storage, experiment)
-        info = _register_run(registry, experiment, run)
+        info = _register_run(registry, experiment, run, session_id)
     if built.spec.league:
         from arenalab.training.league import LeagueRefresh  # noqa: PLC0415 - imports Ray
 
@@ -129,7 +131,6 @@ def train(
             status="running",
             started_at=utcnow(),
             run_uri=run.uri,
-            job_id=os.environ.get("RAY_JOB_SUBMISSION_ID"),
             error=None,
         )
         with stop or StopRequest() as stopping:
@@ -137,8 +138,9 @@ def train(
                                   progress, stopping)  # fmt: skip
         checkpoint = saved or _checkpoint(algo, run)
         models = []
-        if stopping.requested:
-            registry.update_session(session_id, status="paused")
+        if stopping.requested:  # "stopping" was set by whoever asked for a final stop
+            ended = registry.get_session(session_id).status == "stopping"
+            registry.update_session(session_id, status="stopped" if ended else "paused")
         else:
             models = _register_models(registry, experiment, built.spec, info, checkpoint)
             registry.update_session(session_id, status="finished", finished_at=utcnow())
@@ -165,24 +167,29 @@ def train(
     )
 
 
-def _register_run(registry: Registry, experiment: Experiment, run: RunDir) -> dict[str, Any]:
-    """Create the experiment and session rows and the run manifest."""
+def _register_run(
+    registry: Registry, experiment: Experiment, run: RunDir, session_id: int | None
+) -> dict[str, Any]:
+    """Create (or adopt) the experiment and session rows, and write the run manifest."""
     fighters = getattr(experiment.game, "fighters", [])
     for fighter_id in fighters:
         registry.get_fighter(fighter_id)  # NotFoundError names the missing fighter
-    row = registry.create_experiment(
-        name=experiment.name,
-        description=experiment.description,
-        tags=experiment.tags,
-        preset=experiment.preset,
-        algorithm=experiment.algorithm.value,
-        environment=experiment.environment.value,
-        parameters=experiment.parameters(),
-    )
-    session = registry.create_session(
-        experiment_id=row.id, fighter_id=fighters[0] if fighters else None, status="created"
-    )
-    info = {"run_id": run.run_id, "experiment_id": row.id, "session_id": session.id}
+    if session_id is not None:
+        session = registry.get_session(session_id)
+    else:
+        row = registry.create_experiment(
+            name=experiment.name,
+            description=experiment.description,
+            tags=experiment.tags,
+            preset=experiment.preset,
+            algorithm=experiment.algorithm.value,
+            environment=experiment.environment.value,
+            parameters=experiment.parameters(),
+        )
+        session = registry.create_session(
+            experiment_id=row.id, fighter_id=fighters[0] if fighters else None, status="created"
+        )
+    info = {"run_id": run.run_id, "experiment_id": session.experiment_id, "session_id": session.id}
     run.write_manifest(experiment, info)
     return info
 

@@ -103,11 +103,12 @@ def _submit(client: Any, entrypoint: str, runtime_env: dict[str, Any]) -> str:
 
 
 def submit_training(
-    experiment: Experiment,
+    experiment: Experiment | None,
     *,
     address: str | None = None,
     train_args: list[str] | None = None,
     wheel: Path | None = None,
+    ship_code: bool = True,
     env_vars: dict[str, str] | None = None,
     wait: bool = False,
     timeout_s: float = 3600,
@@ -115,11 +116,14 @@ def submit_training(
     """Submit ``python -m arenalab train experiment.yaml ARGS`` as a Ray job.
 
     Args:
-        experiment: Validated locally, shipped as ``experiment.yaml``.
+        experiment: Validated locally, shipped as ``experiment.yaml``; None when
+            ``train_args`` resume a run (the run folder holds its experiment).
         address: The cluster's dashboard URL (``http://head:8265``); None lets Ray read
             ``RAY_API_SERVER_ADDRESS``/``RAY_ADDRESS``.
         train_args: Extra ``arenalab train`` options (``--iterations 1``).
         wheel: A prebuilt arenalab wheel; built from the checkout when omitted.
+        ship_code: False when every node already has arenalab installed (the cluster
+            image, or the local Ray the API started): no wheel is built or shipped.
         env_vars: More environment variables for the job.
         wait: Follow the job until it ends and return its logs.
         timeout_s: How long ``wait`` waits.
@@ -130,19 +134,19 @@ def submit_training(
     from ray.job_submission import JobStatus, JobSubmissionClient  # noqa: PLC0415
 
     staging = Path(tempfile.mkdtemp(prefix="arenalab-submit-"))
-    workdir = staging / "job"
-    save_experiment(experiment, workdir / "experiment.yaml")
-    wheel = wheel or build_wheel(staging / "wheels")
-    package = unpack_wheel(wheel, staging / "package")
-    entrypoint = "python -m arenalab train experiment.yaml " + shlex.join(train_args or [])
-    runtime_env = {
-        "working_dir": str(workdir),
-        "py_modules": [str(package)],
-        "env_vars": job_env_vars(env_vars),
-    }
+    command = ["python", "-m", "arenalab", "train", *(train_args or [])]
+    runtime_env: dict[str, Any] = {"env_vars": job_env_vars(env_vars)}
+    if experiment is not None:
+        save_experiment(experiment, staging / "job" / "experiment.yaml")
+        runtime_env["working_dir"] = str(staging / "job")
+        command.insert(4, "experiment.yaml")
+    if ship_code:
+        wheel = wheel or build_wheel(staging / "wheels")
+        runtime_env["py_modules"] = [str(unpack_wheel(wheel, staging / "package"))]
+    entrypoint = shlex.join(command)
     try:
         client = JobSubmissionClient(address)
-        job_id = _submit(client, entrypoint.strip(), runtime_env)
+        job_id = _submit(client, entrypoint, runtime_env)
     except Exception as exc:
         auth = os.environ.get("RAY_AUTH_MODE")
         hint = "" if auth else " (a token-auth head needs RAY_AUTH_MODE=token)"

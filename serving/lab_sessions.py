@@ -1,0 +1,115 @@
+"""The lab's training sessions (seed 004 ``/training/sessions``): Ray jobs with a registry row.
+
+Start, pause, resume and stop go through :class:`arenalab.jobs.SessionJobs`, which
+submits the same ``arenalab train`` an operator runs; metrics are what the job
+recorded in the registry, also streamed on the ``metrics`` WebSocket channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from arenalab.serving import auth
+from arenalab.serving.runtime import Runtime, RuntimeDep
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+
+router = APIRouter(tags=["lab: training"])
+
+
+class SessionIn(BaseModel):
+    """A session of an existing experiment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    experiment_id: int
+
+
+class SessionOut(BaseModel):
+    """A session's status and progress."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    experiment_id: int | None
+    status: str
+    job_id: str | None
+    run_uri: str | None
+    iterations: int
+    env_steps: int
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class MetricOut(BaseModel):
+    """One iteration's recorded metrics."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    iteration: int
+    env_steps: int
+    values: dict[str, Any]
+    created_at: datetime
+
+
+async def _run(method: str, session_id: int, runtime: Runtime) -> object:
+    return await asyncio.to_thread(getattr(runtime.session_jobs, method), session_id)
+
+
+@router.post("/training/sessions", status_code=201, response_model=SessionOut)
+async def create_session(body: SessionIn, runtime: RuntimeDep, _: auth.Admin) -> object:
+    """Create a session of an experiment (status ``created``)."""
+    return await asyncio.to_thread(runtime.session_jobs.create, body.experiment_id)
+
+
+@router.get("/training/sessions", response_model=list[SessionOut])
+async def list_sessions(
+    runtime: RuntimeDep, _: auth.Admin, experiment_id: int | None = None
+) -> object:
+    """Sessions, optionally of one experiment, oldest first."""
+    return await asyncio.to_thread(runtime.registry.list_sessions, experiment_id)
+
+
+@router.get("/training/sessions/{session_id}", response_model=SessionOut)
+async def get_session(session_id: int, runtime: RuntimeDep, _: auth.Admin) -> object:
+    """One session, reconciled with its job."""
+    return await _run("refresh", session_id, runtime)
+
+
+@router.post("/training/sessions/{session_id}/start", response_model=SessionOut)
+async def start_session(session_id: int, runtime: RuntimeDep, _: auth.Admin) -> object:
+    """Submit the training job (409 if the session already started)."""
+    return await _run("start", session_id, runtime)
+
+
+@router.post("/training/sessions/{session_id}/pause", response_model=SessionOut)
+async def pause_session(session_id: int, runtime: RuntimeDep, _: auth.Admin) -> object:
+    """Checkpoint and stop the job; ``resume`` continues from there."""
+    return await _run("pause", session_id, runtime)
+
+
+@router.post("/training/sessions/{session_id}/resume", response_model=SessionOut)
+async def resume_session(session_id: int, runtime: RuntimeDep, _: auth.Admin) -> object:
+    """Continue a paused session from its last checkpoint."""
+    return await _run("resume", session_id, runtime)
+
+
+@router.post("/training/sessions/{session_id}/stop", response_model=SessionOut)
+async def stop_session(session_id: int, runtime: RuntimeDep, _: auth.Admin) -> object:
+    """Checkpoint and end the session for good."""
+    return await _run("stop", session_id, runtime)
+
+
+@router.get("/training/sessions/{session_id}/metrics", response_model=list[MetricOut])
+async def session_metrics(
+    session_id: int, runtime: RuntimeDep, _: auth.Admin, after_iteration: int = -1
+) -> object:
+    """The session's metrics per iteration (only newer ones with ``after_iteration``)."""
+    await asyncio.to_thread(runtime.registry.get_session, session_id)
+    return await asyncio.to_thread(
+        runtime.registry.list_metrics, session_id, after_iteration=after_iteration
+    )
