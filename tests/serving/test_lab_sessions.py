@@ -44,6 +44,12 @@ def test_start_pause_resume_stop(ray_head, make_client: Callable[..., TestClient
     assert started["status"] == "starting" and started["job_id"]
     assert lab.post(f"/api/v1/training/sessions/{session_id}/start").status_code == 409
     wait_for(lab, session_id, lambda s: s["status"] == "running" and s["iterations"] >= 1)
+    with lab.websocket_connect("/ws") as socket:  # live metrics, as the job records them
+        socket.send_json({"type": "subscribe", "channel": "metrics", "session_id": session_id})
+        assert socket.receive_json()["type"] == "subscribed"
+        pushed = socket.receive_json()
+        assert pushed["type"] == "metrics" and pushed["data"]["session_id"] == session_id
+        assert pushed["data"]["values"]["num_env_steps_sampled_lifetime"] > 0
 
     assert lab.post(f"/api/v1/training/sessions/{session_id}/pause").json()["status"] == "pausing"
     paused = wait_for(lab, session_id, lambda s: s["status"] == "paused")
