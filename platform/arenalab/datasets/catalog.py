@@ -64,6 +64,9 @@ def describe_frames(storage: Storage, game: str) -> DatasetInfo:
     """Footprint of a game's frame dataset; episodes and fighters from the id columns."""
     root = dataset_root(storage, game)
     files = _files(storage, root)
+    uri = storage.uri_of(DATASETS_DIR, game)
+    if not files:
+        return DatasetInfo(game, Source.GAME, uri, 0, 0, 0, 0, ())
     dataset = _open(storage, root)
     versions = {
         int((fragment.physical_schema.metadata or {}).get(VERSION_KEY, b"1"))
@@ -81,7 +84,7 @@ def describe_frames(storage: Storage, game: str) -> DatasetInfo:
     return DatasetInfo(
         game=game,
         source=Source.GAME,
-        uri=storage.uri_of(DATASETS_DIR, game),
+        uri=uri,
         files=len(files),
         bytes=sum(f.size for f in files),
         episodes=pairs.num_rows,

@@ -25,6 +25,7 @@ from arenalab.datasets.episodes import DEFAULT_GAMMA, FRAME_COLUMNS, episode_tra
 from arenalab.datasets.recording import SimEpisodes, sim_root
 from arenalab.datasets.schema import CUSTOM_OBS_SPEC, FRAME_SCHEMA_VERSION, dataset_root
 from arenalab.datasets.selection import Selection, Source
+from arenalab.registry import Registry
 from arenalab.storage import Storage
 
 if TYPE_CHECKING:
@@ -35,6 +36,13 @@ ACTION_SIZE = 4
 
 class EmptySelectionError(LookupError):
     """No stored episode matches a selection; the message says what was looked for."""
+
+
+def _nothing_stored(storage: Storage, selection: Selection) -> EmptySelectionError:
+    return EmptySelectionError(
+        f"no closed episodes stored for {selection.model_dump(exclude_defaults=True)} "
+        f"under {storage.uri_of('datasets')}"
+    )
 
 
 def _exists(storage: Storage, path: str) -> bool:
@@ -123,17 +131,14 @@ def read_view(
         parts.append(read_sim_view(storage, selection, gamma=gamma))
     parts = [part for part in parts if part is not None]
     if not parts:
-        raise EmptySelectionError(
-            f"no closed episodes stored for {selection.model_dump(exclude_defaults=True)} "
-            f"under {storage.uri_of('datasets')}"
-        )
+        raise _nothing_stored(storage, selection)
     view = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     if selection.min_episode_return is not None:
         view = view.filter(expr=col("episode_return") >= selection.min_episode_return)
     return view
 
 
-def closed_episode_ids(registry, selection: Selection) -> list[int]:  # noqa: ANN001
+def closed_episode_ids(registry: Registry, selection: Selection) -> list[int]:
     """Ids of closed game episodes of the selected fighters, from the registry."""
     fighters = selection.fighters or (None,)
     return [
@@ -182,10 +187,7 @@ def selection_spec(
     if sim is not None:
         found |= {(row["obs_spec"], len(row["obs"])) for row in sim.take(1)}
     if not found:
-        raise EmptySelectionError(
-            f"no closed episodes stored for {selection.model_dump(exclude_defaults=True)} "
-            f"under {storage.uri_of('datasets')}"
-        )
+        raise _nothing_stored(storage, selection)
     if len(found) > 1:
         raise ValueError(f"selected episodes mix observation specs {sorted(found)}; select one")
     return found.pop()

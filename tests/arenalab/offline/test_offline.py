@@ -114,6 +114,10 @@ def test_cli_lists_datasets_and_rejects_a_bad_selector(arena_session, ray_head) 
     (arena,) = [d for d in json.loads(listed.stdout) if d["source"] == "game"]
     assert arena["episodes"] == SESSION_EPISODES and arena["schema_versions"] == [1]
     assert arena["rows"] > SESSION_EPISODES * 10
+    described = _cli("datasets", "describe", "arena", data_dir=settings.data_dir, env=env)
+    assert described.returncode == 0, described.stderr
+    report = json.loads(described.stdout)
+    assert report["closed_game_episodes"] == SESSION_EPISODES and report["sim"]["episodes"] == 0
     bad = _cli("offline", "--algo", "bc", "--dataset", "fighter=abc", data_dir=settings.data_dir,
                env=env)  # fmt: skip
     assert bad.returncode == 2 and "'fighters" in bad.stderr
