@@ -86,7 +86,6 @@ class ActionPostprocess:
 class Connectors:
     """The inference-relevant part of a checkpoint's connector pipelines."""
 
-    observation_space: gym.Space
     observation_filter: ObservationFilter | None
     postprocess: ActionPostprocess
 
@@ -108,7 +107,7 @@ def read_connectors(checkpoint: Path, action_space: gym.Space) -> Connectors:
             )
         elif name not in _PLUMBING:
             raise UnsupportedCheckpointError(f"connector {name} cannot be replayed by the server")
-    return Connectors(env_to_module.input_observation_space, observation_filter, postprocess)
+    return Connectors(observation_filter, postprocess)
 
 
 def _single_agent_filter(connector: MeanStdFilter) -> ObservationFilter:

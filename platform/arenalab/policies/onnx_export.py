@@ -68,7 +68,7 @@ def export_onnx(policy: Policy, path: Path, *, seed: int = 0) -> OnnxExport:
     """Write ``path`` (one file, weights inside) and check it against the torch policy."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    space = policy.connectors.observation_space
+    space = policy.observation_space
     space.seed(seed)
     sample = np.stack([space.sample() for _ in range(SAMPLE_SIZE)]).astype(np.float32)
     sample = sample.reshape(SAMPLE_SIZE, policy.observation_size)

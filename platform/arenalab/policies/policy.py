@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import gymnasium as gym
@@ -23,6 +23,12 @@ class Policy:
 
     module: RLModule
     connectors: Connectors
+    acts_directly: bool = field(init=False)
+    """The module returns actions, not a distribution (DQN's argmax of Q)."""
+
+    def __post_init__(self) -> None:
+        probe = np.zeros((1, self.observation_size), np.float32)
+        self.acts_directly = Columns.ACTION_DIST_INPUTS not in self._forward(probe, explore=False)
 
     @classmethod
     def from_checkpoint(cls, checkpoint: Path, module_id: str = "default_policy") -> Policy:
@@ -36,9 +42,14 @@ class Policy:
         return cls(module, read_connectors(Path(checkpoint), module.action_space))
 
     @property
+    def observation_space(self) -> gym.Space:
+        """One agent's observation space (the module's own, also in multi-agent checkpoints)."""
+        return self.module.observation_space
+
+    @property
     def observation_size(self) -> int:
         """Length of one flat observation vector."""
-        return int(np.prod(self.connectors.observation_space.shape))
+        return int(np.prod(self.observation_space.shape))
 
     @property
     def action_space(self) -> gym.Space:
@@ -61,10 +72,7 @@ class Policy:
             raise ObservationError((row,), "observation values must be finite (no NaN/inf)")
         return array
 
-    def distribution_inputs(
-        self, observations: np.ndarray, *, explore: bool = False
-    ) -> torch.Tensor:
-        """The module's action-distribution inputs for checked, unfiltered observations."""
+    def _forward(self, observations: np.ndarray, *, explore: bool) -> dict[str, torch.Tensor]:
         observations = np.atleast_2d(observations)  # one observation acts as a batch of one
         filtered = observations
         if self.connectors.observation_filter is not None:
@@ -72,10 +80,28 @@ class Policy:
         batch = {Columns.OBS: torch.from_numpy(np.ascontiguousarray(filtered, dtype=np.float32))}
         with torch.inference_mode():
             forward = self.module.forward_exploration if explore else self.module.forward_inference
-            return forward(batch)[Columns.ACTION_DIST_INPUTS]
+            return forward(batch)
+
+    def distribution_inputs(
+        self, observations: np.ndarray, *, explore: bool = False
+    ) -> torch.Tensor:
+        """The module's action-distribution inputs for checked, unfiltered observations."""
+        outputs = self._forward(observations, explore=explore)
+        if Columns.ACTION_DIST_INPUTS not in outputs:
+            raise UnsupportedCheckpointError(
+                "this module returns actions, not an action distribution (a Q-learning policy)"
+            )
+        return outputs[Columns.ACTION_DIST_INPUTS]
 
     def act(self, observations: np.ndarray, *, deterministic: bool = True) -> np.ndarray:
-        """Env-ready actions for a batch: greedy like ``explore=False``, else sampled."""
+        """Env-ready actions for a batch: greedy like ``explore=False``, else sampled.
+
+        A Q-learning module (DQN) always answers greedily: its exploration is an epsilon
+        schedule of training, not a policy distribution worth serving.
+        """
+        if self.acts_directly:
+            actions = self._forward(observations, explore=False)[Columns.ACTIONS].numpy()
+            return self.connectors.postprocess(actions)
         inputs = self.distribution_inputs(observations, explore=not deterministic)
         if deterministic:
             dist = self.module.get_inference_action_dist_cls().from_logits(inputs)

@@ -106,9 +106,12 @@ def module_policy(module: Any, action_space: gym.Space, *, greedy: bool = False)
     def act(obs: Any) -> Any:
         with torch.no_grad():
             batch = {"obs": torch.as_tensor(np.asarray(obs, np.float32))[None]}
-            logits = module.forward_inference(batch)["action_dist_inputs"]
-            dist = dist_class.from_logits(logits)
-            action = (dist.to_deterministic() if greedy else dist).sample()[0].numpy()
+            outputs = module.forward_inference(batch)
+            if "action_dist_inputs" in outputs:
+                dist = dist_class.from_logits(outputs["action_dist_inputs"])
+                action = (dist.to_deterministic() if greedy else dist).sample()[0].numpy()
+            else:  # a Q-learning module (DQN) acts greedily itself
+                action = outputs["actions"][0].numpy()
         if isinstance(action_space, gym.spaces.Box):
             return np.clip(action, action_space.low, action_space.high).astype(np.float32)
         return int(action)

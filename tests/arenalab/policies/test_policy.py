@@ -20,7 +20,7 @@ def policy(filtered_checkpoint: Path) -> Policy:
 @pytest.fixture(scope="module")
 def observations(policy: Policy) -> np.ndarray:
     """Seeded observations drawn from the env's observation space."""
-    space = policy.connectors.observation_space
+    space = policy.observation_space
     space.seed(1)
     return np.stack([space.sample() for _ in range(16)]).astype(np.float32)
 

@@ -2,6 +2,8 @@
 
 import pytest
 from arenalab.experiments import build_config, build_experiment
+from arenalab.policies import Policy
+from arenalab.training.evaluation import evaluable, evaluate_module
 
 TINY = {
     "training": {"batch_size": 32, "buffer_size": 256},
@@ -29,8 +31,8 @@ CASES = [
     CASES,
     ids=[f"{a}-{e}-{len(g.get('fighters', []))}{g.get('opponents', '')}" for a, e, g in CASES],
 )
-def test_algorithm_runs_one_iteration(ray_head, algorithm, environment, game):
-    """Build the AlgorithmConfig from the experiment, train once, and see env steps."""
+def test_algorithm_runs_one_iteration(ray_head, tmp_path, algorithm, environment, game):
+    """Build the AlgorithmConfig from the experiment, train once; the result can be served."""
     experiment = build_experiment(
         {**TINY, "algorithm": algorithm, "environment": environment, "game": game}
     )
@@ -39,8 +41,15 @@ def test_algorithm_runs_one_iteration(ray_head, algorithm, environment, game):
     algo = built.config.build_algo()
     try:
         result = algo.train()
+        checkpoint = algo.save_to_path(str(tmp_path / "checkpoint"))
     finally:
         algo.stop()
     assert result["num_env_steps_sampled_lifetime"] > 0
     trained = set(built.spec.policies_to_train)
     assert trained <= set(result["learners"]), result["learners"].keys()
+    for module_id in trained:  # every trained module is servable and scores in its env
+        policy = Policy.from_checkpoint(checkpoint, module_id)
+        observation = policy.observation_space.sample()
+        assert policy.action_space.contains(policy.act(observation)[0])
+        if evaluable(module_id):
+            assert evaluate_module(experiment, checkpoint, module_id, 1, 0).episodes == 1
