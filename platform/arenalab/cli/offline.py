@@ -44,6 +44,9 @@ def command(
     except SelectorError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    import ray.data  # noqa: PLC0415 - Ray is imported only by commands that use it
+
+    ray.data.DataContext.get_current().enable_progress_bars = False  # the bar below shows it
     budget = OfflineBudget(batch_size=batch_size, updates_per_iteration=updates, lr=lr, seed=seed)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[line]}"))  # fmt: skip

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 import pytest
 import ray
 from arenalab.datasets.catalog import list_datasets
+from arenalab.datasets.episodes import RLLIB_COLUMNS
 from arenalab.datasets.export import ExportFormat, export_selection
 from arenalab.datasets.files import write_parquet
 from arenalab.datasets.recording import enable_recording
@@ -131,3 +133,9 @@ def test_simulated_and_game_episodes_read_together(stores, tmp_path: Path) -> No
     assert metadata["total_episodes"] == summary["episodes"] == 2 + len(ends)
     assert metadata["observation_space"]["shape"] == [49]
     assert len(list((out / "episodes").glob("*.npz"))) == 2 + len(ends)
+    rows_out = tmp_path / "rows"
+    export_selection(storage, parse_selector("source=sim"), [], str(rows_out), ExportFormat.PARQUET)
+    exported = pq.read_table(rows_out)
+    assert exported.num_rows == len(by_source["sim"]) and set(RLLIB_COLUMNS) <= set(
+        exported.column_names
+    )
