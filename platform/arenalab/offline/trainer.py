@@ -35,7 +35,6 @@ from arenalab.storage import open_storage
 from arenalab.training.progress import iteration_metrics
 from arenalab.training.runs import RunDir
 
-log = logging.getLogger(__name__)
 ARENA_ENV_ID = "arenalab/Arena-v0"
 ProgressCallback = Callable[[int, int, dict[str, float]], None]
 
