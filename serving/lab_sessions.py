@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from arenalab.serving import auth
@@ -80,28 +81,21 @@ async def get_session(session_id: int, runtime: RuntimeDep, _: auth.Admin) -> ob
     return await _run("refresh", session_id, runtime)
 
 
-@router.post("/training/sessions/{session_id}/start", response_model=SessionOut)
-async def start_session(session_id: int, runtime: RuntimeDep, _: auth.Admin) -> object:
-    """Submit the training job (409 if the session already started)."""
-    return await _run("start", session_id, runtime)
+class Control(StrEnum):
+    """What a client can ask of a session (seed 004's start, stop, pause and resume)."""
+
+    START = "start"  # submit the training job (409 once started)
+    PAUSE = "pause"  # checkpoint and stop the job; resume continues from there
+    RESUME = "resume"  # continue a paused session from its last checkpoint
+    STOP = "stop"  # checkpoint and end the session for good
 
 
-@router.post("/training/sessions/{session_id}/pause", response_model=SessionOut)
-async def pause_session(session_id: int, runtime: RuntimeDep, _: auth.Admin) -> object:
-    """Checkpoint and stop the job; ``resume`` continues from there."""
-    return await _run("pause", session_id, runtime)
-
-
-@router.post("/training/sessions/{session_id}/resume", response_model=SessionOut)
-async def resume_session(session_id: int, runtime: RuntimeDep, _: auth.Admin) -> object:
-    """Continue a paused session from its last checkpoint."""
-    return await _run("resume", session_id, runtime)
-
-
-@router.post("/training/sessions/{session_id}/stop", response_model=SessionOut)
-async def stop_session(session_id: int, runtime: RuntimeDep, _: auth.Admin) -> object:
-    """Checkpoint and end the session for good."""
-    return await _run("stop", session_id, runtime)
+@router.post("/training/sessions/{session_id}/{control}", response_model=SessionOut)
+async def control_session(
+    session_id: int, control: Control, runtime: RuntimeDep, _: auth.Admin
+) -> object:
+    """Start, pause, resume or stop a session; the answer is its new status."""
+    return await _run(control.value, session_id, runtime)
 
 
 @router.get("/training/sessions/{session_id}/metrics", response_model=list[MetricOut])

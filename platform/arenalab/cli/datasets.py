@@ -9,7 +9,17 @@ import typer
 
 from arenalab.cli.settings import settings_or_exit
 from arenalab.datasets.export import ExportFormat
-from arenalab.datasets.selection import SelectorError, parse_selector
+from arenalab.datasets.selection import Selection, SelectorError, parse_selector
+
+
+def selection_or_exit(selector: str) -> Selection:
+    """Parse a ``--dataset`` selector, or print the field at fault and exit with status 2."""
+    try:
+        return parse_selector(selector)
+    except SelectorError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
 
 app = typer.Typer(help="Episode datasets: list, describe and export them.", no_args_is_help=True)
 
@@ -88,11 +98,7 @@ def export_command(
     from arenalab.storage import open_storage  # noqa: PLC0415
 
     settings = settings_or_exit()
-    try:
-        selection = parse_selector(dataset)
-    except SelectorError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    selection = selection_or_exit(dataset)
     closed = closed_episode_ids(Registry.from_settings(settings), selection)
     connect_ray(settings)
     try:

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
+from arenalab.cli.datasets import selection_or_exit
 from arenalab.cli.settings import settings_or_exit
-from arenalab.datasets.selection import SelectorError, parse_selector
 from arenalab.datasets.view import EmptySelectionError
 from arenalab.offline.algorithms import OfflineAlgorithm, OfflineBudget
 
@@ -39,11 +39,7 @@ def command(
     from arenalab.offline.trainer import train_offline  # noqa: PLC0415 - imports Ray lazily
 
     settings = settings_or_exit()
-    try:
-        selection = parse_selector(dataset)
-    except SelectorError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    selection = selection_or_exit(dataset)
     import ray.data  # noqa: PLC0415 - Ray is imported only by commands that use it
 
     ray.data.DataContext.get_current().enable_progress_bars = False  # the bar below shows it
