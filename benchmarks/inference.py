@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from ingest import free_port, log, wait_ready  # noqa: E402
-from loadgen import Connection, Result  # noqa: E402
+from loadgen import Connection, Request, Result, closed_loop  # noqa: E402
 
 RESULTS = HERE / "results" / "inference.json"
 OBS_LEN = 49
@@ -47,8 +47,6 @@ CLIENTS = [1, 32]
 P99_MS = 20.0
 RELAXED_P99_MS = 100.0
 FIGHTER_STEPS = [1, 2, 4, 8, 16, 32, 48, 64, 96, 128, 192, 256, 384, 512]
-
-Request = tuple[str, bytes, int]  # path, body, actions it asks for
 
 
 def _obs(seed: int) -> list[float]:
@@ -67,34 +65,6 @@ def battle_body(fighters: list[int], frame: int | None = None) -> bytes:
     """A battle frame: every fighter's observation."""
     body = {"fighters": [{"fighter_id": f, "observation": OBS[i]} for i, f in enumerate(fighters)]}
     return json.dumps(body | ({"frame": frame} if frame is not None else {})).encode()
-
-
-async def closed_loop(host: str, port: int, make: Callable[[int, int], Request], clients: int,
-                      seconds: float) -> Result:  # fmt: skip
-    """``clients`` keep-alive connections POSTing back to back."""
-    result, deadline = Result(), time.perf_counter() + seconds
-
-    async def client(index: int) -> None:
-        connection, i = Connection(host, port), 0
-        try:
-            while time.perf_counter() < deadline:
-                path, body, actions = make(index, i)
-                start = time.perf_counter()
-                status = await connection.post(path, body)
-                if status == 200:
-                    result.frames += actions
-                    result.requests += 1
-                    result.latencies.append(time.perf_counter() - start)
-                else:
-                    result.errors += 1
-                i += 1
-        finally:
-            connection.close()
-
-    start = time.perf_counter()
-    await asyncio.gather(*(client(c) for c in range(clients)))
-    result.seconds = time.perf_counter() - start
-    return result
 
 
 async def open_loop(host: str, port: int, make: Callable[[int, int], Request], units: int,

@@ -99,7 +99,8 @@ def measure(host: str, port: int, prefix: str, path: str, clients: int, episodes
         result = asyncio.run(stream_loop(url, make, MESSAGE, clients, seconds))
     else:
         route = f"{prefix}/fight-frames" + ("/batch" if path == "batch" else "")
-        result = asyncio.run(closed_loop(host, port, route, make, clients, seconds))
+        request = lambda client, i: (route, *make(client, i))  # noqa: E731
+        result = asyncio.run(closed_loop(host, port, request, clients, seconds))
     return result.summary()
 
 

@@ -94,11 +94,13 @@ class Connection:
             self.writer = None
 
 
+Request = tuple[str, bytes, int]  # path, body, and the frames or actions it carries
+
+
 async def closed_loop(
-    host: str, port: int, path: str, make_body: Callable[[int, int], tuple[bytes, int]],
-    clients: int, seconds: float,
-) -> Result:  # fmt: skip
-    """``clients`` connections each POSTing back to back; make_body(client, i) -> (body, frames)."""
+    host: str, port: int, make: Callable[[int, int], Request], clients: int, seconds: float
+) -> Result:
+    """``clients`` keep-alive connections POSTing back to back; make(client, i) -> Request."""
     result = Result()
     deadline = time.perf_counter() + seconds
 
@@ -107,11 +109,11 @@ async def closed_loop(
         i = 0
         try:
             while time.perf_counter() < deadline:
-                body, frames = make_body(index, i)
+                path, body, units = make(index, i)
                 start = time.perf_counter()
                 status = await connection.post(path, body)
                 if status == 200:
-                    result.frames += frames
+                    result.frames += units
                     result.requests += 1
                     result.latencies.append(time.perf_counter() - start)
                 else:
