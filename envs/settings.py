@@ -59,3 +59,22 @@ def check_render_mode(render_mode: str | None, supported: list[str]) -> str | No
     if render_mode is not None and render_mode not in supported:
         raise ValueError(f"render_mode must be one of {supported} or None, got {render_mode!r}")
     return render_mode
+
+
+def configure_env(
+    env: Any,
+    cls: type[SettingsT],
+    env_config: Mapping[str, Any] | None,
+    overrides: Mapping[str, Any],
+    render_mode: str | None,
+    supported: list[str],
+) -> SettingsT:
+    """Validate an env's config and set its ``render_mode`` and ``render_fps``: one rule for all.
+
+    Raises:
+        ValueError: naming the bad parameter or render mode, at construction.
+    """
+    config, config_mode = parse_settings(cls, env_config, overrides)
+    env.render_mode = check_render_mode(render_mode or config_mode, supported)
+    env.metadata = {**env.metadata, "render_fps": config.fps}
+    return config

@@ -13,7 +13,7 @@ from arenalab.envs.arena.game import ArenaGame
 from arenalab.envs.arena.heuristic import ArenaHeuristic
 from arenalab.envs.arena.render import RENDER_MODES, render_game
 from arenalab.envs.baselines import Policy, resolve_policy
-from arenalab.envs.settings import check_render_mode, parse_settings
+from arenalab.envs.settings import configure_env
 from gymnasium import spaces
 
 
@@ -85,9 +85,9 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
         render_mode: str | None = None,
         **kwargs: Any,
     ) -> None:
-        self.config, config_mode = parse_settings(ArenaConfig, env_config, kwargs)
-        self.render_mode = check_render_mode(render_mode or config_mode, RENDER_MODES)
-        self.metadata = {**self.metadata, "render_fps": self.config.fps}
+        self.config = configure_env(
+            self, ArenaConfig, env_config, kwargs, render_mode, RENDER_MODES
+        )
         self.game = ArenaGame(self.config)
         self.learner = self.config.fighter_ids.index(self.config.learner)
         self.observation_space = observation_space()

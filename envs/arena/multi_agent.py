@@ -10,7 +10,7 @@ from arenalab.envs.arena.config import ArenaConfig
 from arenalab.envs.arena.env import action_space, check_action, observation_space
 from arenalab.envs.arena.game import ArenaGame
 from arenalab.envs.arena.render import RENDER_MODES, render_game
-from arenalab.envs.settings import check_render_mode, parse_settings
+from arenalab.envs.settings import configure_env
 from gymnasium.utils import seeding
 from ray.rllib.env.multi_agent_env import MultiAgentEnv
 
@@ -54,9 +54,9 @@ class MultiAgentArenaEnv(MultiAgentEnv):
         **kwargs: Any,
     ) -> None:
         super().__init__()
-        self.config, config_mode = parse_settings(ArenaConfig, env_config, kwargs)
-        self.render_mode = check_render_mode(render_mode or config_mode, RENDER_MODES)
-        self.metadata = {**self.metadata, "render_fps": self.config.fps}
+        self.config = configure_env(
+            self, ArenaConfig, env_config, kwargs, render_mode, RENDER_MODES
+        )
         self.game = ArenaGame(self.config)
         self.possible_agents = self.config.fighter_ids
         self.agents = list(self.possible_agents)

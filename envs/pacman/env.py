@@ -12,7 +12,7 @@ from arenalab.envs.pacman.game import PacManGame
 from arenalab.envs.pacman.heuristic import PacManHeuristic
 from arenalab.envs.pacman.observation import ACTIONS
 from arenalab.envs.pacman.render import RENDER_MODES, render_game
-from arenalab.envs.settings import check_render_mode, parse_settings
+from arenalab.envs.settings import configure_env
 from gymnasium import spaces
 
 
@@ -74,9 +74,9 @@ class PacManEnv(gym.Env[np.ndarray, np.int64]):
         render_mode: str | None = None,
         **kwargs: Any,
     ) -> None:
-        self.config, config_mode = parse_settings(PacManConfig, env_config, kwargs)
-        self.render_mode = check_render_mode(render_mode or config_mode, RENDER_MODES)
-        self.metadata = {**self.metadata, "render_fps": self.config.fps}
+        self.config = configure_env(
+            self, PacManConfig, env_config, kwargs, render_mode, RENDER_MODES
+        )
         self.game = PacManGame(self.config)
         self.observation_space = self.game.layout.space(self.config.num_ghosts)
         self.action_space = spaces.Discrete(len(ACTIONS))

@@ -12,7 +12,7 @@ from arenalab.envs.pacman.game import PacManGame
 from arenalab.envs.pacman.observation import ACTIONS
 from arenalab.envs.pacman.render import RENDER_MODES, render_game
 from arenalab.envs.pacman.rewards import GHOST_REWARDS
-from arenalab.envs.settings import check_render_mode, parse_settings
+from arenalab.envs.settings import configure_env
 from gymnasium import spaces
 from gymnasium.utils import seeding
 from ray.rllib.env.multi_agent_env import MultiAgentEnv
@@ -61,11 +61,11 @@ class MultiAgentPacManEnv(MultiAgentEnv):
         **kwargs: Any,
     ) -> None:
         super().__init__()
-        self.config, config_mode = parse_settings(PacManConfig, env_config, kwargs)
+        self.config = configure_env(
+            self, PacManConfig, env_config, kwargs, render_mode, RENDER_MODES
+        )
         if self.config.num_ghosts < 1:
             raise ValueError("num_ghosts must be >= 1 for multi-agent Pac-Man, got 0")
-        self.render_mode = check_render_mode(render_mode or config_mode, RENDER_MODES)
-        self.metadata = {**self.metadata, "render_fps": self.config.fps}
         self.game = PacManGame(self.config)
         self.ghost_ids = [f"ghost_{g}" for g in range(self.config.num_ghosts)]
         self.possible_agents = [PACMAN, *self.ghost_ids]
