@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from ingest import free_port, log, wait_ready  # noqa: E402
-from loadgen import Connection, Request, Result, closed_loop  # noqa: E402
+from loadgen import Result, closed_loop, open_loop  # noqa: E402
 
 RESULTS = HERE / "results" / "inference.json"
 OBS_LEN = 49
@@ -65,56 +65,6 @@ def battle_body(fighters: list[int], frame: int | None = None) -> bytes:
     """A battle frame: every fighter's observation."""
     body = {"fighters": [{"fighter_id": f, "observation": OBS[i]} for i, f in enumerate(fighters)]}
     return json.dumps(body | ({"frame": frame} if frame is not None else {})).encode()
-
-
-async def open_loop(host: str, port: int, make: Callable[[int, int], Request], units: int,
-                    seconds: float, hz: float = 60, pool: int = 6) -> Result:  # fmt: skip
-    """Each unit (fighter or battle) POSTs every 1/hz s whatever the answers (<= 6 sockets).
-
-    Latency runs from the scheduled send time, so queueing counts against the server.
-    """
-    result, start = Result(), time.perf_counter() + 0.2
-
-    async def unit(index: int) -> None:
-        free: asyncio.Queue[Connection] = asyncio.Queue()
-        opened, pending = 0, set()
-
-        async def send(k: int, due: float) -> None:
-            nonlocal opened
-            if free.empty() and opened < pool:
-                opened += 1
-                free.put_nowait(Connection(host, port))
-            connection = await free.get()
-            path, body, actions = make(index, k)
-            try:
-                status = await connection.post(path, body)
-            except OSError:
-                status = 0
-            free.put_nowait(connection)
-            if status == 200:
-                result.frames += actions
-                result.requests += 1
-                result.latencies.append(time.perf_counter() - due)
-            else:
-                result.errors += 1
-
-        phase, k = random.random() / hz, 0
-        while (due := start + phase + k / hz) - start <= seconds:
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            task = asyncio.create_task(send(k, due))
-            pending.add(task)
-            task.add_done_callback(pending.discard)
-            k += 1
-        if pending:
-            await asyncio.wait(pending, timeout=2.0)
-        for task in pending:
-            task.cancel()
-        while not free.empty():
-            free.get_nowait().close()
-
-    await asyncio.gather(*(unit(u) for u in range(units)))
-    result.seconds = seconds
-    return result
 
 
 async def stream(url: str, message: Callable[[int, int], bytes], sockets: int, seconds: float,

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -34,7 +35,14 @@ import httpx
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from loadgen import batch_bytes, closed_loop, frame_bytes, open_loop, stream_loop  # noqa: E402
+from loadgen import (  # noqa: E402
+    Request,
+    batch_bytes,
+    closed_loop,
+    frame_bytes,
+    open_loop,
+    stream_loop,
+)
 
 CONCURRENCY = [1, 16, 64]
 BATCH = 100
@@ -107,9 +115,15 @@ def measure(host: str, port: int, prefix: str, path: str, clients: int, episodes
 def fighters_sustained(host: str, port: int, route: str, episodes_for, seconds: float) -> dict:
     """Largest number of 60 Hz one-frame-per-POST fighters the server keeps up with."""
     best, trials = 0, []
-    asyncio.run(open_loop(host, port, route, episodes_for(FIGHTER_STEPS[0]), 2.0))  # warm-up
+
+    def frames_of(episodes: list[int]) -> Callable[[int, int], Request]:
+        return lambda fighter, k: (route, frame_bytes(episodes[fighter], k), 1)
+
+    warm_up = episodes_for(FIGHTER_STEPS[0])
+    asyncio.run(open_loop(host, port, frames_of(warm_up), len(warm_up), 2.0))
     for n in FIGHTER_STEPS:
-        result = asyncio.run(open_loop(host, port, route, episodes_for(n), seconds))
+        episodes = episodes_for(n)
+        result = asyncio.run(open_loop(host, port, frames_of(episodes), len(episodes), seconds))
         summary = result.summary()
         achieved = summary["requests_per_s"] / (n * 60)
         ok = achieved >= 0.8 and summary["p99_ms"] < 100

@@ -175,20 +175,19 @@ async def stream_loop(
 
 
 async def open_loop(
-    host: str, port: int, path: str, episodes: list[int], seconds: float, hz: float = 60,
-    pool: int = 6,
+    host: str, port: int, make: Callable[[int, int], Request], units: int, seconds: float,
+    hz: float = 60, pool: int = 6,
 ) -> Result:  # fmt: skip
-    """Each fighter POSTs one frame every 1/hz s whatever the answers (a browser: <= 6 sockets).
+    """Each unit (a fighter, a battle) POSTs every 1/hz s whatever the answers (<= 6 sockets).
 
-    Latency runs from the scheduled send time, so queueing counts against the server.
+    ``make(unit, k)`` gives the unit's k-th request. Latency runs from the scheduled send
+    time, so queueing counts against the server.
     """
-    result = Result()
-    start = time.perf_counter() + 0.2
+    result, start = Result(), time.perf_counter() + 0.2
 
-    async def fighter(episode_id: int) -> None:
+    async def unit(index: int) -> None:
         free: asyncio.Queue[Connection] = asyncio.Queue()
-        opened = 0
-        pending = set()
+        opened, pending = 0, set()
 
         async def send(k: int, due: float) -> None:
             nonlocal opened
@@ -196,24 +195,21 @@ async def open_loop(
                 opened += 1
                 free.put_nowait(Connection(host, port))
             connection = await free.get()
+            path, body, units_sent = make(index, k)
             try:
-                status = await connection.post(path, frame_bytes(episode_id, k))
+                status = await connection.post(path, body)
             except OSError:
                 status = 0
             free.put_nowait(connection)
             if status == 200:
-                result.frames += 1
+                result.frames += units_sent
                 result.requests += 1
                 result.latencies.append(time.perf_counter() - due)
             else:
                 result.errors += 1
 
-        phase = random.random() / hz
-        k = 0
-        while True:
-            due = start + phase + k / hz
-            if due - start > seconds:
-                break
+        phase, k = random.random() / hz, 0
+        while (due := start + phase + k / hz) - start <= seconds:
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             task = asyncio.create_task(send(k, due))
             pending.add(task)
@@ -226,6 +222,6 @@ async def open_loop(
         while not free.empty():
             free.get_nowait().close()
 
-    await asyncio.gather(*(fighter(e) for e in episodes))
+    await asyncio.gather(*(unit(u) for u in range(units)))
     result.seconds = seconds
     return result
