@@ -1,10 +1,14 @@
-"""``arenalab submit train``: a 1-iteration Ray job on the local head registers a model."""
+"""Training as a Ray job on the local head: ``arenalab submit train`` and the raw line."""
 
+import json
 import os
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
 
 import pytest
+from arenalab.experiments import save_experiment
 from arenalab.registry import Registry
 
 
@@ -20,4 +24,32 @@ def test_submit_train_runs_as_a_ray_job_and_registers_a_model(ray_head, settings
     assert "SUCCEEDED" in done.stdout and "finished: run" in done.stdout
     [model] = Registry.from_settings(settings).list_models()
     assert model.eval_return is not None and model.is_best
+    assert model.checkpoint_uri.startswith(str(settings.data_dir / "runs"))
+
+
+@pytest.mark.slow
+def test_documented_raw_ray_job_submit_line_trains_and_registers(
+    ray_head, settings, tiny, tmp_path
+):
+    """docs/training.md's raw `ray job submit` line (unpacked wheel in py_modules) works."""
+    root = Path(__file__).resolve().parents[3]
+    dist, job = tmp_path / "dist", tmp_path / "job"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist),
+                    str(root)], check=True, capture_output=True)  # fmt: skip
+    [wheel] = dist.glob("arenalab-*.whl")
+    zipfile.ZipFile(wheel).extractall(dist / "pkg")
+    save_experiment(tiny, job / "experiment.yaml")
+    runtime_env = {
+        "py_modules": [str(dist / "pkg" / "arenalab")],
+        "env_vars": {"ARENALAB_DATA_DIR": str(settings.data_dir)},
+    }
+    entrypoint = ["python", "-m", "arenalab", "train", "experiment.yaml", "--iterations", "1"]
+    command = [str(Path(sys.executable).parent / "ray"), "job", "submit",
+               "--address", ray_head.dashboard_url, "--working-dir", str(job),
+               "--runtime-env-json", json.dumps(runtime_env), "--", *entrypoint]  # fmt: skip
+    done = subprocess.run(command, env={**os.environ, **ray_head.env}, capture_output=True,
+                          text=True, timeout=480)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "succeeded" in done.stdout
+    [model] = Registry.from_settings(settings).list_models()
     assert model.checkpoint_uri.startswith(str(settings.data_dir / "runs"))
