@@ -55,7 +55,18 @@ def evaluate_policy(
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
     env = entry.make(env_config)
-    act = resolve_policy(policy, env, seed)
+    try:
+        return play_episodes(env, resolve_policy(policy, env, seed), episodes, seed)
+    finally:
+        env.close()
+
+
+def play_episodes(env: Any, act: Policy, episodes: int, seed: int) -> EvalResult:
+    """Play ``episodes`` episodes of an existing env with seeds ``seed + i`` and summarise them.
+
+    The one evaluation loop: baselines, trained modules (training, sweeps, offline RL)
+    and the CLI's ``evaluate`` all score through it, so their numbers compare.
+    """
     returns, lengths, wins = [], [], 0
     for episode in range(episodes):
         obs, _ = env.reset(seed=seed + episode)
@@ -68,7 +79,6 @@ def evaluate_policy(
         returns.append(total)
         lengths.append(length)
         wins += bool(info.get("is_victory", False))
-    env.close()
     mean = sum(returns) / episodes
     std = math.sqrt(sum((r - mean) ** 2 for r in returns) / episodes)
     return EvalResult(

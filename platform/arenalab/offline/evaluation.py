@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from arenalab.envs.evaluation import play_episodes
 from arenalab.offline.sessions import arena_config
-from arenalab.training.evaluation import elo_rating, load_module, module_policy, rollout
+from arenalab.training.evaluation import elo_rating, load_module, module_policy
 
 MODULE_ID = "default_policy"
 MAX_STEPS = 200
@@ -52,8 +53,8 @@ def evaluate_in_arena(
 
     env = ArenaEnv(arena_config(learner, opponent, MAX_STEPS))
     policy = module_policy(load_module(checkpoint_uri, MODULE_ID), env.action_space)
-    model = rollout(env, policy, episodes, seed)
-    baseline = rollout(env, RandomPolicy(env.action_space, seed), episodes, seed)
+    model = play_episodes(env, policy, episodes, seed)
+    baseline = play_episodes(env, RandomPolicy(env.action_space, seed), episodes, seed)
     return ArenaScore(
         episodes=episodes,
         mean_return=model.mean_return,

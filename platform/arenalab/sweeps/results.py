@@ -160,7 +160,7 @@ def register_best(registry: Registry, plan: SweepPlan, sweep: str, best: TrialRo
             metrics={
                 "sweep": {plan.spec.metric: best.metric, "iterations": best.iterations},
                 "params": best.params,
-                **({"evaluation": evaluation.as_dict()} if evaluation else {}),
+                **({"evaluation": evaluation.to_dict()} if evaluation else {}),
             },
         )
         if evaluation is not None:

@@ -5,14 +5,13 @@
 command as a Ray job on a cluster.
 """
 
-from arenalab.training.evaluation import Evaluation, elo_rating, evaluate_module, rollout
+from arenalab.training.evaluation import elo_rating, evaluate_module
 from arenalab.training.progress import Progress
 from arenalab.training.runner import RegisteredModel, TrainingResult, train
 from arenalab.training.runs import RunDir, RunNotFoundError, open_run
 from arenalab.training.stopping import StopRequest
 
 __all__ = [
-    "Evaluation",
     "Progress",
     "RegisteredModel",
     "RunDir",
@@ -22,6 +21,5 @@ __all__ = [
     "elo_rating",
     "evaluate_module",
     "open_run",
-    "rollout",
     "train",
 ]

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
 from arenalab.envs.baselines import resolve_policy
+from arenalab.envs.evaluation import EvalResult, play_episodes
 from arenalab.experiments import Environment, Experiment, env_spec, experiment_from_record
 from arenalab.experiments.environments import GHOST_POLICY, LEAGUE_POLICY
 from arenalab.registry import Registry
@@ -24,42 +24,6 @@ from arenalab.registry import Registry
 Policy = Callable[[Any], Any]
 ANCHOR_RATING = 1000.0
 ELO_SCALE = 400.0
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Mean return and win rate over seeded episodes."""
-
-    episodes: int
-    mean_return: float
-    std_return: float
-    win_rate: float
-    mean_length: float
-
-    def as_dict(self) -> dict[str, float]:
-        """Plain JSON for registry metrics and CLI output."""
-        return asdict(self)
-
-
-def rollout(env: gym.Env, policy: Policy, episodes: int, seed: int) -> Evaluation:
-    """Play ``episodes`` episodes with seeds ``seed + i``; wins come from ``info["is_victory"]``."""
-    returns, lengths, wins = [], [], 0
-    for episode in range(episodes):
-        obs, info = env.reset(seed=seed + episode)
-        total, steps, done = 0.0, 0, False
-        while not done:
-            obs, reward, terminated, truncated, info = env.step(policy(obs))
-            total, steps, done = total + float(reward), steps + 1, terminated or truncated
-        returns.append(total)
-        lengths.append(steps)
-        wins += bool(info.get("is_victory", False))
-    return Evaluation(
-        episodes=episodes,
-        mean_return=float(np.mean(returns)),
-        std_return=float(np.std(returns)),
-        win_rate=wins / episodes,
-        mean_length=float(np.mean(lengths)),
-    )
 
 
 def evaluable(module_id: str) -> bool:
@@ -132,22 +96,22 @@ def elo_rating(win_rate: float, episodes: int, anchor: float = ANCHOR_RATING) ->
 
 def evaluate_module(
     experiment: Experiment, checkpoint_uri: str, module_id: str, episodes: int, seed: int
-) -> Evaluation:
+) -> EvalResult:
     """Score one trained module in its single-agent view against the heuristic."""
     import torch  # noqa: PLC0415
 
     torch.manual_seed(seed)
     env = evaluation_env(experiment, module_id)
-    return rollout(env, module_policy(load_module(checkpoint_uri, module_id), env.action_space),
-                   episodes, seed)  # fmt: skip
+    policy = module_policy(load_module(checkpoint_uri, module_id), env.action_space)
+    return play_episodes(env, policy, episodes, seed)
 
 
 def evaluate_baseline(
     experiment: Experiment, name: str, module_id: str, episodes: int, seed: int
-) -> Evaluation:
+) -> EvalResult:
     """Score the ``random`` or ``heuristic`` baseline on the same seeded episodes."""
     env = evaluation_env(experiment, module_id)
-    return rollout(env, resolve_policy(name, env, seed), episodes, seed)
+    return play_episodes(env, resolve_policy(name, env, seed), episodes, seed)
 
 
 def evaluate_model(
@@ -169,12 +133,12 @@ def evaluate_model(
     report: dict[str, Any] = {
         "model": evaluate_module(
             experiment, model.checkpoint_uri, model.module_id, episodes, seed
-        ).as_dict()
+        ).to_dict()
     }
     for baseline in ("random", "heuristic"):
         report[baseline] = evaluate_baseline(
             experiment, baseline, model.module_id, episodes, seed
-        ).as_dict()
+        ).to_dict()
     if model.obs_spec == "arena-obs-v1":
         report["rating"] = elo_rating(report["model"]["win_rate"], episodes)
     return report

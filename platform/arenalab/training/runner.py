@@ -307,7 +307,7 @@ def _register_models(
             obs_spec=spec.obs_spec,
             module_id=module_id,
             checkpoint_uri=checkpoint,
-            metrics={"evaluation": evaluation.as_dict()} if evaluation else {},
+            metrics={"evaluation": evaluation.to_dict()} if evaluation else {},
         )
         if scores:
             row = registry.set_model_scores(row.id, **scores)
