@@ -49,6 +49,15 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
+    def record(self, status: int, units: int, since: float) -> None:
+        """Count one answer: acknowledged units and latency from ``since``, or an error."""
+        if status == 200:
+            self.frames += units
+            self.requests += 1
+            self.latencies.append(time.perf_counter() - since)
+        else:
+            self.errors += 1
+
     def summary(self) -> dict:
         """Frames/s and latency percentiles in ms."""
         lat = np.array(self.latencies) * 1000 if self.latencies else np.array([float("nan")])
@@ -111,13 +120,7 @@ async def closed_loop(
             while time.perf_counter() < deadline:
                 path, body, units = make(index, i)
                 start = time.perf_counter()
-                status = await connection.post(path, body)
-                if status == 200:
-                    result.frames += units
-                    result.requests += 1
-                    result.latencies.append(time.perf_counter() - start)
-                else:
-                    result.errors += 1
+                result.record(await connection.post(path, body), units, start)
                 i += 1
         finally:
             connection.close()
@@ -201,12 +204,7 @@ async def open_loop(
             except OSError:
                 status = 0
             free.put_nowait(connection)
-            if status == 200:
-                result.frames += units_sent
-                result.requests += 1
-                result.latencies.append(time.perf_counter() - due)
-            else:
-                result.errors += 1
+            result.record(status, units_sent, due)
 
         phase, k = random.random() / hz, 0
         while (due := start + phase + k / hz) - start <= seconds:
