@@ -29,6 +29,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 bench: setup
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
