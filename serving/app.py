@@ -1,7 +1,7 @@
 """One FastAPI application from a list of routers: the single ingress of every Serve app.
 
 Later issues add their routers (policy inference, lab API, live WebSocket) to
-``MOUNTS``; the app, its lifespan (opening the runtime), CORS, body limit and
+``MOUNTS``; the app, its lifespan (opening the runtime), CORS, JSON-only bodies, body limit and
 error handlers are shared. The same app runs under Ray Serve
 (``arenalab.serving.deployment``) or any ASGI server, which tests use.
 """
@@ -67,7 +67,10 @@ def create_app(settings: Settings, mounts: Sequence[Mount] = MOUNTS) -> FastAPI:
         summary="Game frames in, trained fighters out.",
         lifespan=lifespan,
     )
+    # outermost last: CORS headers on every answer, then the catch-all around the rest
     app.add_middleware(errors.BodyLimitMiddleware, max_bytes=settings.ingest_max_body_bytes)
+    app.add_middleware(errors.JsonBodyMiddleware)
+    app.add_middleware(errors.CatchAllMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
