@@ -15,6 +15,7 @@ from arenalab.datasets import FightFrame, reader
 from arenalab.datasets.ingest import declared_obs_spec
 from arenalab.registry import NotFoundError
 from arenalab.serving import auth, stream
+from arenalab.serving.limits import CountQuery, IdPath
 from arenalab.serving.runtime import RuntimeDep, get_runtime
 from arenalab.serving.schemas import (
     BatchAck,
@@ -64,7 +65,7 @@ async def list_fighters(runtime: RuntimeDep, _: auth.Admin) -> object:
 
 
 @router.get("/fighters/{fighter_id}", response_model=FighterOut)
-async def get_fighter(fighter_id: int, runtime: RuntimeDep, _: auth.Admin) -> object:
+async def get_fighter(fighter_id: IdPath, runtime: RuntimeDep, _: auth.Admin) -> object:
     """One fighter."""
     return await asyncio.to_thread(runtime.registry.get_fighter, fighter_id)
 
@@ -85,7 +86,7 @@ async def create_episode(body: EpisodeCreate, runtime: RuntimeDep, _: auth.Admin
 
 @router.patch("/episodes/{episode_id}", response_model=EpisodeOut)
 async def complete_episode(
-    episode_id: int, body: EpisodeUpdate, runtime: RuntimeDep, caller: auth.Caller
+    episode_id: IdPath, body: EpisodeUpdate, runtime: RuntimeDep, caller: auth.Caller
 ) -> object:
     """Close an episode with its outcome; its frames are compacted and counted."""
     caller.require_episode(episode_id)
@@ -153,13 +154,13 @@ async def stream_frames(websocket: WebSocket, runtime: RuntimeDep, caller: auth.
 
 
 @router.get("/fighters/{fighter_id}/stats", response_model=FighterStats)
-async def fighter_stats(fighter_id: int, runtime: RuntimeDep, _: auth.Admin) -> object:
+async def fighter_stats(fighter_id: IdPath, runtime: RuntimeDep, _: auth.Admin) -> object:
     """Episodes, victories, win rate, rewards, duration, frames and last played."""
     return await asyncio.to_thread(runtime.registry.fighter_stats, fighter_id)
 
 
 @router.get("/fighters/{fighter_id}/episodes", response_model=list[EpisodeOut])
-async def fighter_episodes(fighter_id: int, runtime: RuntimeDep, _: auth.Admin) -> object:
+async def fighter_episodes(fighter_id: IdPath, runtime: RuntimeDep, _: auth.Admin) -> object:
     """A fighter's episodes, oldest first."""
     await asyncio.to_thread(runtime.registry.get_fighter, fighter_id)
     return await asyncio.to_thread(runtime.registry.list_episodes, fighter_id)
@@ -171,11 +172,11 @@ async def fighter_episodes(fighter_id: int, runtime: RuntimeDep, _: auth.Admin) 
     responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}},
 )
 async def episode_frames(
-    episode_id: int,
+    episode_id: IdPath,
     runtime: RuntimeDep,
     _: auth.Admin,
     format: Literal["json", "arrow", "parquet"] = "json",  # noqa: A002 - the query name
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: CountQuery = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1000,
 ) -> object:
     """One page of an episode's frames, stored or still in the log; JSON, Arrow IPC or Parquet."""
@@ -193,7 +194,7 @@ async def episode_frames(
 
 
 @router.get("/fighters/{fighter_id}/best-model", response_model=ModelOut)
-async def best_model(fighter_id: int, runtime: RuntimeDep, _: auth.Admin) -> object:
+async def best_model(fighter_id: IdPath, runtime: RuntimeDep, _: auth.Admin) -> object:
     """The fighter's best evaluated model (DESIGN.md 4.6); 404 until one is evaluated."""
     await asyncio.to_thread(runtime.registry.get_fighter, fighter_id)
     model = await asyncio.to_thread(runtime.registry.best_model, fighter_id=fighter_id)
@@ -203,7 +204,7 @@ async def best_model(fighter_id: int, runtime: RuntimeDep, _: auth.Admin) -> obj
 
 
 @router.get("/fighters/{fighter_id}/models", response_model=list[ModelOut])
-async def fighter_models(fighter_id: int, runtime: RuntimeDep, _: auth.Admin) -> object:
+async def fighter_models(fighter_id: IdPath, runtime: RuntimeDep, _: auth.Admin) -> object:
     """The fighter's checkpoints with metrics and ratings, newest first."""
     await asyncio.to_thread(runtime.registry.get_fighter, fighter_id)
     return await asyncio.to_thread(runtime.registry.list_models, fighter_id=fighter_id)

@@ -25,6 +25,8 @@ Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
 """Any integer an int32 column holds."""
 Count = Annotated[int, Field(ge=0, le=INT64_MAX)]
 """A non-negative int64 (frame numbers, durations, episode numbers)."""
+Count32 = Annotated[int, Field(ge=0, le=INT32_MAX)]
+"""A non-negative int32 (``Integer`` SQL columns: int32 on PostgreSQL)."""
 RowId = Annotated[int, Field(ge=1, le=INT64_MAX)]
 """A registry row id in a body."""
 Float32 = Annotated[float, Field(allow_inf_nan=False, ge=-FLOAT32_MAX, le=FLOAT32_MAX)]

@@ -1,4 +1,8 @@
-"""Request and response bodies of the arena API: the seed's JSON, plus ids and timestamps."""
+"""Request and response bodies of the arena API: the seed's JSON, plus ids and timestamps.
+
+Request numbers are bounded by their registry column (``Integer`` is int32 on
+PostgreSQL, ids are int64), so a value the database cannot hold is a 422 naming it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from arenalab.datasets import FightFrame
+from arenalab.serving.limits import Count32, Int32, Int64, RowId
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
@@ -48,11 +53,11 @@ class EpisodeCreate(BaseModel):
 
     model_config = ConfigDict(allow_inf_nan=False)
 
-    fighter_id: int
-    episode_number: int = 0
-    opponent_ids: list[int] = Field(default_factory=list, max_length=64)
+    fighter_id: RowId
+    episode_number: Int32 = 0
+    opponent_ids: list[Int64] = Field(default_factory=list, max_length=64)
     total_reward: float = 0.0
-    duration_frames: int = Field(0, ge=0)
+    duration_frames: Count32 = 0
     is_victory: bool = False
 
 
@@ -62,9 +67,9 @@ class EpisodeUpdate(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
 
     total_reward: float | None = None
-    duration_frames: int | None = Field(None, ge=0)
+    duration_frames: Count32 | None = None
     is_victory: bool | None = None
-    rank: int | None = None
+    rank: Int32 | None = None
 
 
 class EpisodeOut(_Row):

@@ -1,8 +1,10 @@
 """The arena game's frame record (seed 000), validated once at the edge.
 
 Field names and JSON shapes are exactly the seed's, so its JavaScript client
-posts unchanged. Every float must be finite: NaN or Infinity would poison
-training and are rejected with the field's name.
+posts unchanged. Every number must fit the Parquet column it is stored in
+(``FRAME_SCHEMA``: int64 ids and frame numbers, float32 values): NaN, Infinity,
+``1e308`` (inf once float32) or ``2**70`` would break compaction after the ack, so
+they are rejected with the field's name before it.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
-Vec2 = Annotated[list[FiniteFloat], Field(min_length=2, max_length=2)]
+from arenalab.serving.limits import Count, Float32, Int64, RowId
+
+Vec2 = Annotated[list[Float32], Field(min_length=2, max_length=2)]
 ACTION_SIZE = 4  # move x, move y, attack, block (DESIGN.md 4.3)
 MAX_ENEMIES = 64
 MAX_OBSERVATION = 4096
@@ -23,9 +26,9 @@ class Enemy(BaseModel):
 
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
-    id: int = Field(description="Fighter id of the opponent.")
+    id: Int64 = Field(description="Fighter id of the opponent.")
     pos: Vec2 = Field(description="Position [x, y] in arena units.")
-    health: FiniteFloat = Field(description="Remaining health.")
+    health: Float32 = Field(description="Remaining health.")
     vel: Vec2 | None = Field(None, description="Velocity [x, y], when the game sends it.")
 
 
@@ -51,17 +54,17 @@ class FightFrame(BaseModel):
         },
     )
 
-    episode_id: int = Field(description="Episode returned by POST /api/episodes.")
-    frame_number: int = Field(ge=0, description="Unique within the episode; retries dedupe on it.")
+    episode_id: RowId = Field(description="Episode returned by POST /api/episodes.")
+    frame_number: Count = Field(description="Unique within the episode; retries dedupe on it.")
     fighter_position: Vec2
-    fighter_health: FiniteFloat
+    fighter_health: Float32
     fighter_velocity: Vec2
     enemies_state: list[Enemy] = Field(default_factory=list, max_length=MAX_ENEMIES)
     action_vector: Annotated[
-        list[FiniteFloat], Field(min_length=ACTION_SIZE, max_length=ACTION_SIZE)
+        list[Float32], Field(min_length=ACTION_SIZE, max_length=ACTION_SIZE)
     ] = Field(description="move x, move y, attack, block; a button fires when > 0.")
-    reward_delta: FiniteFloat
-    cumulative_reward: FiniteFloat
+    reward_delta: Float32
+    cumulative_reward: Float32
     observation_vector: Annotated[
-        list[FiniteFloat], Field(min_length=1, max_length=MAX_OBSERVATION)
+        list[Float32], Field(min_length=1, max_length=MAX_OBSERVATION)
     ] = Field(description="The policy input; its length must match the fighter's obs_spec.")
