@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from arenalab.envs.settings import EnvSettings
 from pydantic import Field, model_validator
 
@@ -37,6 +39,11 @@ class PacManConfig(EnvSettings):
     lives: int = Field(3, ge=1, le=9, description="Deaths before the episode ends.")
     pellet_density: float = Field(
         0.7, ge=0.0, le=1.0, description="Fraction of open cells that start with a pellet."
+    )
+    observation: Literal["planes", "egocentric", "image", "features"] = Field(
+        "planes",
+        description="What the single-agent learner sees: planes (pacman-obs-v1), egocentric, "
+        "image or features (pacman-obs-v2-*); see arenalab.envs.pacman.views.",
     )
 
     @model_validator(mode="after")

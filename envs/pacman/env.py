@@ -12,6 +12,7 @@ from arenalab.envs.pacman.game import PacManGame
 from arenalab.envs.pacman.heuristic import PacManHeuristic
 from arenalab.envs.pacman.observation import ACTIONS
 from arenalab.envs.pacman.render import RENDER_MODES, render_game
+from arenalab.envs.pacman.views import observation_space, observe
 from arenalab.envs.settings import configure_env
 from gymnasium import spaces
 
@@ -22,6 +23,18 @@ def check_action(action: SupportsInt, agent: str = "pacman") -> int:
     if not 0 <= value < len(ACTIONS):
         raise ValueError(f"action for {agent} must be in 0..{len(ACTIONS) - 1}, got {action!r}")
     return value
+
+
+class HeuristicOnState:
+    """The heuristic playing from a game's ``pacman-obs-v1`` view, whatever the env returns."""
+
+    def __init__(self, game: PacManGame) -> None:
+        self.game = game
+        self.heuristic = PacManHeuristic()
+
+    def __call__(self, obs: Any) -> int:
+        """Ignore ``obs`` (another view of the same state) and act on the v1 planes."""
+        return self.heuristic(self.game.observation(0))
 
 
 class PacManEnv(gym.Env[np.ndarray, np.int64]):
@@ -42,6 +55,10 @@ class PacManEnv(gym.Env[np.ndarray, np.int64]):
     (lives left, frightened time left, time, is_ghost); see
     :mod:`arenalab.envs.pacman.observation` (``arenalab envs spec pacman``).
 
+    With ``observation`` set to ``egocentric``, ``image`` or ``features`` the learner
+    sees a ``pacman-obs-v2-*`` view of the same game instead
+    (:mod:`arenalab.envs.pacman.views`).
+
     ## Rewards
     Per step -0.01, pellet +1, power pellet +5, ghost eaten +10, caught by a ghost -25,
     all pellets cleared +50 (:mod:`arenalab.envs.pacman.rewards`).
@@ -56,13 +73,13 @@ class PacManEnv(gym.Env[np.ndarray, np.int64]):
     dict) and keyword arguments are merged and validated by
     :class:`~arenalab.envs.pacman.config.PacManConfig`: ``grid_size`` (5-41, default 10),
     ``num_ghosts`` (0-8, 2), ``power_pellets`` (0-8, 2), ``lives`` (1-9, 3),
-    ``pellet_density`` (0-1, 0.7), ``max_steps`` (500) and the visualization group
-    ``fps`` (metadata ``render_fps``), ``render_scale`` (pixels per cell), ``show_grid``,
-    ``show_stats``, ``highlight_path``. ``render_mode`` is ``"rgb_array"``, ``"ansi"`` or
-    None. ``gymnasium.make("arenalab/PacMan-v0", grid_size=12)``.
+    ``pellet_density`` (0-1, 0.7), ``max_steps`` (500), ``observation`` (``planes``) and
+    the visualization group ``fps`` (metadata ``render_fps``), ``render_scale`` (pixels
+    per cell), ``show_grid``, ``show_stats``, ``highlight_path``. ``render_mode`` is
+    ``"rgb_array"``, ``"ansi"`` or None. ``gymnasium.make("arenalab/PacMan-v0", grid_size=12)``.
 
     ## Version History
-    * v0: initial version.
+    * v0: initial version; ``observation`` options added later (v1 stays the default).
     """
 
     metadata: dict[str, Any] = {"render_modes": RENDER_MODES, "render_fps": 10}
@@ -78,12 +95,20 @@ class PacManEnv(gym.Env[np.ndarray, np.int64]):
             self, PacManConfig, env_config, kwargs, render_mode, RENDER_MODES
         )
         self.game = PacManGame(self.config)
-        self.observation_space = self.game.layout.space(self.config.num_ghosts)
+        cfg = self.config
+        self.observation_space = observation_space(cfg.observation, cfg.grid_size, cfg.num_ghosts)
         self.action_space = spaces.Discrete(len(ACTIONS))
 
-    def heuristic_policy(self) -> PacManHeuristic:
-        """The scripted baseline: greedy pellet-seeking that avoids ghosts."""
-        return PacManHeuristic()
+    def heuristic_policy(self) -> PacManHeuristic | HeuristicOnState:
+        """The scripted baseline: greedy pellet-seeking that avoids ghosts.
+
+        It reads ``pacman-obs-v1``; with another ``observation`` option it reads that
+        view of this env's game instead of its argument, so it plays the same seeded
+        games as a learner on any view.
+        """
+        if self.config.observation == "planes":
+            return PacManHeuristic()
+        return HeuristicOnState(self.game)
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -91,7 +116,7 @@ class PacManEnv(gym.Env[np.ndarray, np.int64]):
         """Start an episode in a new maze drawn from the env's seeded generator."""
         super().reset(seed=seed)
         self.game.reset(self.np_random)
-        return self.game.observation(0), self._info()
+        return observe(self.config.observation, self.game), self._info()
 
     def step(self, action: SupportsInt) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Move Pac-Man, then the scripted ghosts; see the class docstring for rewards."""
@@ -102,7 +127,7 @@ class PacManEnv(gym.Env[np.ndarray, np.int64]):
         info = self._info()
         if terminated or truncated:
             info["is_victory"] = game.remaining == 0
-        return game.observation(0), reward, terminated, truncated, info
+        return observe(self.config.observation, game), reward, terminated, truncated, info
 
     def _info(self) -> dict[str, Any]:
         game = self.game

@@ -66,6 +66,11 @@ class MultiAgentPacManEnv(MultiAgentEnv):
         )
         if self.config.num_ghosts < 1:
             raise ValueError("num_ghosts must be >= 1 for multi-agent Pac-Man, got 0")
+        if self.config.observation != "planes":
+            raise ValueError(
+                "multi-agent Pac-Man observes pacman-obs-v1 only: observation must be "
+                f"'planes', got {self.config.observation!r}"
+            )
         self.game = PacManGame(self.config)
         self.ghost_ids = [f"ghost_{g}" for g in range(self.config.num_ghosts)]
         self.possible_agents = [PACMAN, *self.ghost_ids]

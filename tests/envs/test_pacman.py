@@ -244,3 +244,90 @@ def test_multi_agent_needs_a_ghost() -> None:
     """Zero ghosts leaves nobody to play against."""
     with pytest.raises(ValueError, match="num_ghosts"):
         MultiAgentPacManEnv(num_ghosts=0)
+
+
+@pytest.mark.parametrize(
+    ("option", "shape"),
+    [("planes", (7 * 100 + 4,)), ("egocentric", (5 * 19 * 19 + 3,)), ("image", (19, 19, 8)),
+     ("features", (34,))],
+)  # fmt: skip
+def test_every_observation_option_has_its_space_and_stays_in_it(option: str, shape: tuple) -> None:
+    """Each ``observation`` option publishes its shape, and every observation lies in the Box."""
+    env = PacManEnv(observation=option)
+    assert env.observation_space.shape == shape
+    for obs, *_ in rollout_observations(env, seed=3):
+        assert env.observation_space.contains(obs)
+
+
+def rollout_observations(env: PacManEnv, seed: int, steps: int = 150) -> list[tuple]:
+    """Observations of a seeded random rollout (with the rewards and end flags)."""
+    rng = np.random.default_rng(seed)
+    obs, _ = env.reset(seed=seed)
+    out = [(obs,)]
+    for _ in range(steps):
+        obs, reward, terminated, truncated, _ = env.step(int(rng.integers(5)))
+        out.append((obs, reward, terminated, truncated))
+        if terminated or truncated:
+            break
+    return out
+
+
+def test_egocentric_window_centres_pacman_and_walls_the_outside() -> None:
+    """Pac-Man sits at the window's centre; the maze is shifted around him, walls outside."""
+    env = PacManEnv(observation="image", grid_size=10)
+    obs, _ = env.reset(seed=5)
+    game, centre = env.game, 9
+    row, col = divmod(game.pacman, 10)
+    walls = obs[:, :, 0]
+    assert walls[centre, centre] == 0.0
+    np.testing.assert_array_equal(
+        walls[centre - row : centre - row + 10, centre - col : centre - col + 10], game.maze.walls
+    )
+    assert walls.sum() == game.maze.walls.sum() + (19 * 19 - 100)
+    for ghost in game.ghosts:
+        g_row, g_col = divmod(ghost, 10)
+        assert obs[centre + g_row - row, centre + g_col - col, 3] >= 1.0
+    flat = PacManEnv(observation="egocentric", grid_size=10).reset(seed=5)[0]
+    np.testing.assert_array_equal(
+        flat[: 5 * 361].reshape(5, 19, 19), np.moveaxis(obs[:, :, :5], -1, 0)
+    )
+    assert flat[-3] == obs[0, 0, 5] == 1.0  # lives left
+
+
+def test_features_measure_moves_from_the_maze() -> None:
+    """Walls close moves; food and ghost distances are shortest paths from the next cell."""
+    env = PacManEnv(observation="features", grid_size=10)
+    obs, _ = env.reset(seed=7)
+    game = env.game
+    per_move = obs[: 20 * 0 + 28].reshape(4, 7)
+    scale = len(game.maze.open_cells)
+    for move in range(4):
+        cell = game.maze.moves[move + 1][game.pacman]
+        if cell == game.pacman:
+            assert per_move[move, 0] == 0.0
+            continue
+        dist = game.maze.distances(cell)
+        food = min(dist[c] for c, p in enumerate(game.pellets) if p)
+        ghost = min(dist[g] for g in game.ghosts)
+        assert per_move[move, 0] == 1.0
+        assert per_move[move, 1] == pytest.approx((food + 1) / scale)
+        assert per_move[move, 4] == pytest.approx(min(1.0, (ghost + 1) / scale))
+    assert per_move[:, 3].sum() >= 1  # some move starts a shortest safe path to food
+    assert obs[28] == 1.0  # all lives left
+
+
+@pytest.mark.parametrize("option", ["egocentric", "image", "features"])
+def test_heuristic_plays_the_same_games_on_every_view(option: str) -> None:
+    """The scripted baseline scores identically whatever the learner's observation is."""
+    from arenalab.envs.evaluation import play_episodes  # noqa: PLC0415
+
+    def score(env: PacManEnv) -> tuple:
+        return play_episodes(env, env.heuristic_policy(), 5, 10000).returns
+
+    assert score(PacManEnv(observation=option)) == score(PacManEnv())
+
+
+def test_multi_agent_observes_planes_only() -> None:
+    """The multi-agent env refuses the learner-only views, naming the option."""
+    with pytest.raises(ValueError, match="observation"):
+        MultiAgentPacManEnv(observation="features")

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from arenalab.experiments.environments import EnvSpec, env_spec, load
 from arenalab.experiments.loading import ExperimentError
-from arenalab.experiments.mapping import training_settings
+from arenalab.experiments.mapping import HOUSE_MODEL_CONFIG, training_settings
 from arenalab.experiments.schema import Algorithm, Experiment
 
 if TYPE_CHECKING:
     from ray.rllib.algorithms.algorithm import Algorithm as RLlibAlgorithm
     from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
+
+
+DEFAULT_CONV_FILTERS = [[16, 3, 1], [32, 3, 2], [64, 3, 2]]
+"""CNN for ``observation: image`` when ``run.conv_filters`` is unset: "same" padding, so a
+19x19 egocentric window becomes 5x5x64 before the dense layers."""
 
 
 @dataclass
@@ -36,6 +41,26 @@ def algorithm_class(algorithm: Algorithm) -> type[RLlibAlgorithm]:
     return getattr(module, algorithm.value)
 
 
+def pin_torch_threads(*_: Any, **__: Any) -> None:
+    """Use one torch thread in this process (an RLlib callback for the driver and runners).
+
+    Torch's default of one thread per core makes the learner and every env runner fight
+    for the same cores: PPO falls from ~950 to ~80 env steps/s on a loaded 2-core machine.
+    """
+    import torch  # noqa: PLC0415
+
+    torch.set_num_threads(1)
+
+
+def model_config(experiment: Experiment) -> dict[str, Any]:
+    """The RLModule's ``model_config``: network sizes, house defaults and the image CNN."""
+    config: dict[str, Any] = {"fcnet_hiddens": list(experiment.run.hidden_sizes)}
+    config.update(HOUSE_MODEL_CONFIG.get(experiment.algorithm, {}))
+    if getattr(experiment.game, "observation", None) == "image":
+        config["conv_filters"] = experiment.run.conv_filters or DEFAULT_CONV_FILTERS
+    return config
+
+
 def build_config(experiment: Experiment, *, env_runners: int | None = None) -> BuiltConfig:
     """The AlgorithmConfig for ``experiment``; ``env_runners`` overrides its resources.
 
@@ -44,7 +69,7 @@ def build_config(experiment: Experiment, *, env_runners: int | None = None) -> B
     """
     spec = env_spec(experiment)
     settings, warnings = training_settings(experiment)
-    model_config = {"fcnet_hiddens": list(experiment.run.hidden_sizes)}
+    module_config = model_config(experiment)
     resources = experiment.resources
     config = (
         algorithm_class(experiment.algorithm)
@@ -59,7 +84,8 @@ def build_config(experiment: Experiment, *, env_runners: int | None = None) -> B
             num_learners=resources.num_learners,
             num_gpus_per_learner=resources.num_gpus_per_learner,
         )
-        .rl_module(model_config=model_config)
+        .rl_module(model_config=module_config)
+        .callbacks(on_algorithm_init=pin_torch_threads, on_environment_created=pin_torch_threads)
         .debugging(seed=experiment.seed)
     )
     try:
@@ -69,7 +95,7 @@ def build_config(experiment: Experiment, *, env_runners: int | None = None) -> B
     if spec.scripted:  # every module spelled out: RLlib infers spaces only then
         from ray.rllib.core.rl_module import MultiRLModuleSpec, RLModuleSpec  # noqa: PLC0415
 
-        learned = {mid: RLModuleSpec(model_config=model_config) for mid in spec.policies}
+        learned = {mid: RLModuleSpec(model_config=module_config) for mid in spec.policies}
         scripted = {
             mid: RLModuleSpec(module_class=load(path), model_config=spec.env_config)
             for mid, path in spec.scripted.items()

@@ -74,8 +74,13 @@ def env_spec(experiment: Experiment) -> EnvSpec:
     """Resolve the experiment's environment into an :class:`EnvSpec`."""
     config = env_config(experiment)
     if experiment.environment is Environment.PACMAN:
+        from arenalab.envs.pacman.views import observation_version  # noqa: PLC0415
+
         return EnvSpec(
-            "arenalab/PacMan-v0", "arenalab.envs.pacman:PacManEnv", config, obs_spec="pacman-obs-v1"
+            "arenalab/PacMan-v0",
+            "arenalab.envs.pacman:PacManEnv",
+            config,
+            obs_spec=observation_version(config["observation"]),
         )
     if experiment.environment is Environment.MULTIAGENT_PACMAN:
         roles = [PACMAN_POLICY, GHOST_POLICY]

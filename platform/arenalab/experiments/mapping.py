@@ -3,7 +3,8 @@
 ``RULES`` is both the code and the documentation: ``training_settings`` applies it,
 ``mapping_markdown`` renders it for docs/experiments.md. A parameter with no entry
 for the chosen algorithm is returned as a warning, never silently dropped.
-``training.episodes`` is a stop criterion (see ``stop_criteria``), and the ``game``
+``training.episodes`` and ``training.env_steps`` are stop criteria (see ``stop_criteria``:
+whichever is reached first ends the run), and the ``game``
 and ``visualization`` groups become the env's ``env_config`` for every algorithm.
 """
 
@@ -19,7 +20,9 @@ ON_POLICY = (Algorithm.PPO, Algorithm.APPO, Algorithm.IMPALA)
 OFF_POLICY = (Algorithm.DQN, Algorithm.SAC, Algorithm.TQC)
 ACTOR_CRITIC = (Algorithm.SAC, Algorithm.TQC)
 EPSILON_DECAY_STEPS = 10_000
+EPSILON_DECAY_FRACTION = 0.2
 EPISODES_METRIC = "env_runners/num_episodes_lifetime"
+STEPS_METRIC = "num_env_steps_sampled_lifetime"
 
 Apply = Callable[[Any, Experiment], dict[str, Any]]
 
@@ -37,12 +40,15 @@ def _key(name: str) -> Target:
 
 
 def _epsilon(value: float, experiment: Experiment) -> dict[str, Any]:
-    end = experiment.intelligence.learning_starts + EPSILON_DECAY_STEPS
+    budget = experiment.training.env_steps
+    decay = int(EPSILON_DECAY_FRACTION * budget) if budget else EPSILON_DECAY_STEPS
+    end = experiment.intelligence.learning_starts + decay
     return {"epsilon": [(0, 1.0), (end, value)]}
 
 
-def _replay(value: int, _: Experiment) -> dict[str, Any]:
-    return {"replay_buffer_config": {"type": "PrioritizedEpisodeReplayBuffer", "capacity": value}}
+def _replay(value: int, experiment: Experiment) -> dict[str, Any]:
+    capacity = min(value, experiment.training.env_steps or value)
+    return {"replay_buffer_config": {"type": "EpisodeReplayBuffer", "capacity": capacity}}
 
 
 def _intensity(value: int, experiment: Experiment) -> dict[str, Any]:
@@ -82,12 +88,20 @@ RULES: dict[str, dict[Algorithm, Target]] = {
         Algorithm.APPO: Target(
             "`circular_buffer_num_batches` = buffer_size // batch_size", _circular
         ),
-        **_for(OFF_POLICY, Target("`replay_buffer_config.capacity`", _replay)),
+        **_for(
+            OFF_POLICY,
+            Target(
+                "`replay_buffer_config`: plain `EpisodeReplayBuffer`, capacity = "
+                "min(buffer_size, env_steps)",
+                _replay,
+            ),
+        ),
     },
     "intelligence.exploration_rate": {
         **_for(ON_POLICY, _key("entropy_coeff")),
         Algorithm.DQN: Target(
-            f"`epsilon`: 1.0 -> value, linear over learning_starts + {EPSILON_DECAY_STEPS} steps",
+            f"`epsilon`: 1.0 -> value, linear over learning_starts + {EPSILON_DECAY_FRACTION:g}"
+            f" x env_steps ({EPSILON_DECAY_STEPS} without env_steps)",
             _epsilon,
         ),
         **_for(ACTOR_CRITIC, _key("initial_alpha")),
@@ -109,11 +123,26 @@ RULES: dict[str, dict[Algorithm, Target]] = {
 """Parameter -> algorithm -> target. Missing algorithm = does not apply (a warning)."""
 
 HOUSE_DEFAULTS: dict[Algorithm, dict[str, Any]] = {
-    Algorithm.PPO: {"num_epochs": 10, "lambda_": 0.95, "vf_clip_param": 1e4},
+    Algorithm.PPO: {
+        "num_epochs": 10,
+        "lambda_": 0.95,
+        "vf_clip_param": 1e4,
+        "clip_param": 0.2,
+        "vf_loss_coeff": 0.5,
+        "use_kl_loss": False,
+        "grad_clip": 0.5,
+    },
 }
 """RLlib defaults we change, to SB3's: PPO's 30 epochs starve a CPU learner (guides 7);
 ``lambda_=1.0`` is high-variance; ``vf_clip_param=10`` clamps the value loss, which
-zeroes its gradient once returns reach tens (Pac-Man's death costs 25)."""
+zeroes its gradient once returns reach tens (Pac-Man's death costs 25); SB3's PPO clips
+at 0.2, weighs the value loss 0.5, clips gradients at 0.5 and has no KL term."""
+
+HOUSE_MODEL_CONFIG: dict[Algorithm, dict[str, Any]] = dict.fromkeys(
+    ON_POLICY, {"vf_share_layers": False}
+)
+"""RLModule ``model_config`` defaults per algorithm: actor-critics keep separate value
+layers (RLlib shares them by default, so the value loss pulls on the policy's features)."""
 
 
 def training_settings(experiment: Experiment) -> tuple[dict[str, Any], list[str]]:
@@ -139,8 +168,14 @@ def training_settings(experiment: Experiment) -> tuple[dict[str, Any], list[str]
 
 
 def stop_criteria(experiment: Experiment, iterations: int | None = None) -> dict[str, int]:
-    """When a run is done: ``training.episodes`` finished episodes, or an iteration cap."""
+    """When a run is done: each key's threshold; whichever is reached first ends the run.
+
+    ``training.episodes`` finished episodes, ``training.env_steps`` sampled env steps (when
+    set) and an optional iteration cap.
+    """
     stop = {EPISODES_METRIC: experiment.training.episodes}
+    if experiment.training.env_steps:
+        stop[STEPS_METRIC] = experiment.training.env_steps
     cap = iterations or experiment.run.max_iterations
     if cap:
         stop["training_iteration"] = cap
@@ -154,6 +189,11 @@ def mapping_markdown() -> str:
     lines.append(
         "| training.episodes | "
         + " | ".join(f"stop at `{EPISODES_METRIC}`" for _ in Algorithm)
+        + " |"
+    )
+    lines.append(
+        "| training.env_steps | "
+        + " | ".join(f"stop at `{STEPS_METRIC}`" for _ in Algorithm)
         + " |"
     )
     for path, targets in RULES.items():

@@ -54,6 +54,14 @@ class TrainingParams(Group):
     episodes: int = param(
         1000, "episodes", "Stop after this many finished training episodes.", ge=1, le=10_000_000
     )
+    env_steps: int | None = param(
+        None,
+        "steps",
+        "Optional budget in sampled env steps; the run stops at whichever of episodes and "
+        "env_steps comes first.",
+        ge=1,
+        le=10_000_000_000,
+    )
     batch_size: int = param(
         64, "transitions", "Transitions per gradient step (minibatch).", ge=1, le=65_536
     )
@@ -78,6 +86,13 @@ class PacManGame(Group):
         0.7, "fraction", "Fraction of open cells that start with a pellet.", ge=0.0, le=1.0
     )
     max_steps: int = param(500, "steps", "Steps after which an episode is truncated.", ge=1)
+    observation: Literal["planes", "egocentric", "image", "features"] = param(
+        "planes",
+        "",
+        "What the learner sees: planes (pacman-obs-v1, the whole maze), egocentric (a window "
+        "centred on Pac-Man), image (that window as a CNN input) or features (per-move "
+        "distances to food and ghosts); the multi-agent game observes planes only.",
+    )
 
     @model_validator(mode="after")
     def _fits_in_maze(self) -> PacManGame:
@@ -172,12 +187,31 @@ class RunParams(Group):
     hidden_sizes: list[Annotated[int, Field(ge=1)]] = param(
         [64, 64], "units", "Hidden layer sizes of the policy and value networks."
     )
+    conv_filters: (
+        list[Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=3, max_length=3)]] | None
+    ) = param(
+        None,
+        "[channels, kernel, stride]",
+        "CNN layers for image observations (RLlib's conv_filters); None: arenalab's default "
+        "for the image size.",
+    )
     checkpoint_every: int = param(10, "iterations", "Checkpoint every K iterations.", ge=1)
     max_iterations: int | None = param(
         None, "iterations", "Optional cap besides training.episodes.", ge=1
     )
     evaluation_episodes: int = param(
-        10, "episodes", "Seeded episodes scoring the final model.", ge=1, le=10_000
+        100,
+        "episodes",
+        "Seeded episodes (seeds 10000..) scoring the final model; >= 100 to compete for best.",
+        ge=1,
+        le=10_000,
+    )
+    evaluation_every: int | None = param(
+        10, "iterations", "Score the policy greedily every K iterations (None: only at the end).",
+        ge=1,
+    )  # fmt: skip
+    periodic_evaluation_episodes: int = param(
+        20, "episodes", "Seeded episodes of each periodic evaluation.", ge=1, le=10_000
     )
 
 
@@ -252,6 +286,14 @@ class Experiment(BaseModel):
             raise ValueError(
                 f"algorithm={self.algorithm.value} needs {needed} actions but environment="
                 f"{self.environment.value} has {space}; use environment={' or '.join(fits)}"
+            )
+        if (
+            self.environment is Environment.MULTIAGENT_PACMAN
+            and getattr(self.game, "observation", "planes") != "planes"
+        ):
+            raise ValueError(
+                "environment=multiagent-pacman observes pacman-obs-v1 only: "
+                "game.observation must be planes"
             )
         return self
 

@@ -56,12 +56,18 @@ def estimate_eta(
     target_episodes: int,
     done_iterations: int,
     target_iterations: int | None,
+    done_steps: int = 0,
+    start_steps: int = 0,
+    target_steps: int | None = None,
 ) -> float | None:
-    """Seconds left, by whichever stop criterion (episodes or iterations) comes first."""
+    """Seconds left, by whichever stop criterion (episodes, env steps, iterations) comes first."""
     estimates = []
-    new_episodes = done_episodes - start_episodes
-    if new_episodes > 0:
-        estimates.append(max(0, target_episodes - done_episodes) * elapsed_s / new_episodes)
+    for done, start, target in (
+        (done_episodes, start_episodes, target_episodes),
+        (done_steps, start_steps, target_steps),
+    ):
+        if target is not None and done > start:
+            estimates.append(max(0, target - done) * elapsed_s / (done - start))
     if target_iterations and done_iterations > 0:
         estimates.append(max(0, target_iterations - done_iterations) * elapsed_s / done_iterations)
     return min(estimates) if estimates else None

@@ -2,7 +2,8 @@
 
 import pytest
 from arenalab.experiments import RULES, build_experiment, mapping_markdown, training_settings
-from arenalab.experiments.mapping import EPISODES_METRIC, stop_criteria
+from arenalab.experiments.algorithm import DEFAULT_CONV_FILTERS, model_config
+from arenalab.experiments.mapping import EPISODES_METRIC, STEPS_METRIC, stop_criteria
 
 ENV_FOR = {"DQN": "pacman", "SAC": "arena", "TQC": "arena"}
 
@@ -54,7 +55,38 @@ def test_dqn():
     assert settings["target_network_update_freq"] == 250
     assert settings["num_steps_sampled_before_learning_starts"] == 500
     assert settings["training_intensity"] == 64 / 8
-    assert settings["replay_buffer_config"]["capacity"] == 10_000
+    assert settings["replay_buffer_config"] == {"type": "EpisodeReplayBuffer", "capacity": 10_000}
+
+
+def test_dqn_explores_and_replays_in_proportion_to_an_env_steps_budget():
+    """With training.env_steps, epsilon decays over a fifth of it; the buffer never exceeds it."""
+    settings, _ = training_settings(
+        experiment(
+            "DQN",
+            training={"env_steps": 50_000, "buffer_size": 100_000},
+            intelligence={"learning_starts": 1000},
+        )
+    )
+    assert settings["epsilon"] == [(0, 1.0), (11_000, 0.1)]
+    assert settings["replay_buffer_config"]["capacity"] == 50_000
+
+
+def test_ppo_house_defaults_follow_sb3():
+    """PPO clips at 0.2 and its gradients at 0.5, weighs the value loss 0.5, has no KL term."""
+    settings, _ = training_settings(experiment("PPO"))
+    assert settings["clip_param"] == 0.2 and settings["grad_clip"] == 0.5
+    assert settings["vf_loss_coeff"] == 0.5 and settings["use_kl_loss"] is False
+    assert model_config(experiment("PPO"))["vf_share_layers"] is False
+    assert "vf_share_layers" not in model_config(experiment("DQN"))
+
+
+def test_image_observations_get_a_cnn():
+    """observation: image builds conv layers: run.conv_filters, else the house default."""
+    image = experiment("PPO", game={"observation": "image"})
+    assert model_config(image)["conv_filters"] == DEFAULT_CONV_FILTERS
+    custom = experiment("PPO", game={"observation": "image"}, run={"conv_filters": [[8, 3, 1]]})
+    assert model_config(custom)["conv_filters"] == [[8, 3, 1]]
+    assert "conv_filters" not in model_config(experiment("PPO", game={"observation": "features"}))
 
 
 @pytest.mark.parametrize("algorithm", ["SAC", "TQC"])
@@ -79,6 +111,12 @@ def test_episodes_is_a_stop_criterion():
     assert stop_criteria(exp) == {EPISODES_METRIC: 42, "training_iteration": 7}
 
 
+def test_env_steps_is_a_stop_criterion_besides_episodes():
+    """training.env_steps adds a sampled-steps threshold; the seed's episodes still stop."""
+    exp = build_experiment({"training": {"episodes": 42, "env_steps": 5000}})
+    assert stop_criteria(exp) == {EPISODES_METRIC: 42, STEPS_METRIC: 5000}
+
+
 def test_every_parameter_is_mapped_or_warned_for_every_algorithm():
     """Every parameter is mapped or warned for every algorithm."""
     for algorithm in ("PPO", "APPO", "IMPALA", "DQN", "SAC", "TQC"):
@@ -91,5 +129,5 @@ def test_every_parameter_is_mapped_or_warned_for_every_algorithm():
 def test_markdown_table_lists_every_parameter():
     """Markdown table lists every parameter."""
     table = mapping_markdown()
-    for path in [*RULES, "training.episodes", "game.*", "visualization.*"]:
+    for path in [*RULES, "training.episodes", "training.env_steps", "game.*", "visualization.*"]:
         assert f"| {path} |" in table

@@ -30,11 +30,14 @@ SEED_BODY = {  # seed 004's example request body, flags as 0/1
 }  # fmt: skip
 
 
+NOT_FROM_THE_SEED = {"kind", "max_steps", "observation", "env_steps"}
+
+
 def test_defaults_have_the_seed_parameters_in_four_groups():
     """Seed 004 announces 20 parameters but lists 19 (5 + 5 + 4 + 5): all are here."""
     experiment = Experiment()
     groups = {
-        group: set(type(getattr(experiment, group)).model_fields) - {"kind", "max_steps"}
+        group: set(type(getattr(experiment, group)).model_fields) - NOT_FROM_THE_SEED
         for group in ("training", "game", "intelligence", "visualization")
     }
     assert sum(len(fields) for fields in groups.values()) == 19
@@ -62,6 +65,10 @@ def test_seed_body_validates_with_flags_as_booleans_and_explicit_values_beating_
         ({"environment": "arena", "game": {"grid_size": 9}}, "game.grid_size"),
         ({"colour": "red"}, "colour"),
         ({"game": {"grid_size": 5, "num_ghosts": 3}}, "game"),
+        ({"game": {"observation": "pixels"}}, "game.observation"),
+        ({"training": {"env_steps": 0}}, "training.env_steps"),
+        ({"run": {"conv_filters": [[16, 3]]}}, "run.conv_filters.0"),
+        ({"environment": "multiagent-pacman", "game": {"observation": "image"}}, "experiment"),
     ],
 )
 def test_unknown_keys_and_out_of_range_values_name_the_field(body, field):
