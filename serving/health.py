@@ -1,9 +1,14 @@
-"""``GET /health``: Ray, database, storage and model status, and this replica's log."""
+"""``GET /health``: Ray, database, storage and model status, and this replica's log.
+
+``status`` is ``healthy`` (200), ``degraded`` (200: serving, but log records were
+quarantined and need a person's look, see docs/ingestion.md) or ``unhealthy`` (503).
+"""
 
 from __future__ import annotations
 
 import asyncio
 
+from arenalab.datasets import quarantine
 from arenalab.registry import Model
 from arenalab.serving.runtime import Runtime, RuntimeDep
 from fastapi import APIRouter
@@ -41,6 +46,17 @@ def _storage(runtime: Runtime) -> dict:
     return {"ok": True, "uri": runtime.storage.uri}
 
 
+def _ingest(runtime: Runtime) -> dict:
+    wal_dir = runtime.ingestor.wal_dir
+    return {
+        "ok": True,
+        "wal_dir": str(wal_dir),
+        "wal_segment_bytes": runtime.ingestor.wal.segment_bytes,
+        "quarantined_records": quarantine.count(wal_dir),
+        "quarantine_dir": str(quarantine.quarantine_dir(wal_dir)),
+    }
+
+
 async def _check(probe, *args) -> dict:  # noqa: ANN001 - any probe function
     try:
         return await asyncio.to_thread(probe, *args)
@@ -50,18 +66,17 @@ async def _check(probe, *args) -> dict:  # noqa: ANN001 - any probe function
 
 @router.get("/health")
 async def health(runtime: RuntimeDep) -> JSONResponse:
-    """200 with each component's status when all are healthy, else 503 with the same body."""
+    """200 with each component's status when all are healthy or degraded, else 503."""
     parts = {
         "ray": await _check(_ray),
         "database": await _check(_database, runtime),
         "storage": await _check(_storage, runtime),
         "models": await _check(_models, runtime),
-        "ingest": {
-            "ok": True,
-            "wal_dir": str(runtime.ingestor.wal_dir),
-            "wal_segment_bytes": runtime.ingestor.wal.segment_bytes,
-        },  # fmt: skip
+        "ingest": await _check(_ingest, runtime),
     }
     healthy = all(part["ok"] for part in parts.values())
-    body = {"status": "healthy" if healthy else "unhealthy", **parts}
+    status = "healthy" if healthy else "unhealthy"
+    if healthy and parts["ingest"]["quarantined_records"]:
+        status = "degraded"
+    body = {"status": status, **parts}
     return JSONResponse(body, status_code=200 if healthy else 503)

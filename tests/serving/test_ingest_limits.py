@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from arenalab.datasets.wal import encode_record
 from fastapi.testclient import TestClient
 
 from .conftest import SEED_COMPLETE, SEED_FIGHTER, seed_episode, seed_frame
@@ -118,3 +119,35 @@ def test_path_ids_and_queries_beyond_int64_are_refused(make_client) -> None:
     assert patched.status_code == 422 and ["path", "episode_id"] in _locs(patched)
     page = client.get(f"/api/episodes/{episode_id}/frames", params={"offset": 2**64})
     assert page.status_code == 422 and ["query", "offset"] in _locs(page)
+
+
+def test_a_poisoned_log_is_quarantined_and_the_server_serves_degraded(
+    make_client, data_dir
+) -> None:
+    """A logged frame_number of 2**70 (from an unchecked server) no longer stops a start.
+
+    Compaction quarantines it, episodes still close, /health says degraded and counts it.
+    """
+    frames = [seed_frame(99, n) for n in range(5)]
+    poison = {**seed_frame(99, 5), "frame_number": BIG}
+    header = {"t": 1_764_000_000_000_000, "n": 1, "episodes": {"99": [7, "custom"]}}
+    payloads = [[header | {"n": 5}, *frames], [header, poison]]
+    wal_dir = data_dir / "wal"
+    wal_dir.mkdir(parents=True)
+    (wal_dir / "old-host-1-abc-00000001.wal").write_bytes(
+        b"".join(
+            encode_record(b"\n".join(json.dumps(item).encode() for item in payload))
+            for payload in payloads
+        )
+    )
+    client = make_client()  # replays the log on start
+    health = client.get("/health")
+    assert health.status_code == 200 and health.json()["status"] == "degraded"
+    assert health.json()["ingest"]["quarantined_records"] == 1
+    assert client.get("/api/episodes/99/frames").status_code == 404  # no such episode: no 500
+    _, episode_id = _open(client)
+    assert client.post("/api/fight-frames", json=seed_frame(episode_id, 0)).status_code == 200
+    closed = client.patch(f"/api/episodes/{episode_id}", json=SEED_COMPLETE)
+    assert closed.status_code == 200 and closed.json()["frame_count"] == 1
+    reasons = (wal_dir / "quarantine" / "reasons.jsonl").read_text()
+    assert "Failed to convert JSON to int64" in reasons

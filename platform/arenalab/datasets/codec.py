@@ -9,6 +9,7 @@ by the header alone; compaction parses the frames with Arrow's C++ JSON reader
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Sequence
 
@@ -54,8 +55,35 @@ def encode_batch(
     return b"\n".join(lines)
 
 
-def records_to_table(payloads: Iterable[bytes], episode_id: int | None = None) -> pa.Table:
-    """Typed rows of log records, optionally only those of one episode."""
+Rejected = list[tuple[int, str]]
+"""``(index, reason)`` of each log record that could not become typed rows."""
+_UNFIT = (ValueError, KeyError, TypeError, pa.ArrowException)  # what a bad record raises
+
+
+def records_to_table(
+    payloads: Iterable[bytes], episode_id: int | None = None, *, rejected: Rejected | None = None
+) -> pa.Table:
+    """Typed rows of log records, optionally only those of one episode.
+
+    A record that does not fit ``FRAME_SCHEMA`` (a number beyond its column, logged
+    before the edge checked it) must not block the others: the batch is then converted
+    record by record, and each failing record is left out, its index and the reason
+    appended to ``rejected``.
+    """
+    payloads = list(payloads)
+    with contextlib.suppress(*_UNFIT):
+        return _to_table(payloads, episode_id)
+    tables = []
+    for index, payload in enumerate(payloads):
+        try:
+            tables.append(_to_table([payload], episode_id))
+        except _UNFIT as exc:
+            if rejected is not None:
+                rejected.append((index, f"{type(exc).__name__}: {exc}"[:500]))
+    return pa.concat_tables(tables) if tables else FRAME_SCHEMA.empty_table()
+
+
+def _to_table(payloads: list[bytes], episode_id: int | None) -> pa.Table:
     bodies, times, counts = [], [], []
     owners: dict[int, list] = {}
     for payload in payloads:
@@ -72,6 +100,7 @@ def records_to_table(payloads: Iterable[bytes], episode_id: int | None = None) -
     frames = pajson.read_json(
         pa.BufferReader(b"\n".join(bodies)), read_options=_READ, parse_options=_PARSE
     ).cast(_TYPED)
+    _check_finite(frames)
     episode_ids, where = np.unique(frames["episode_id"].to_numpy(), return_inverse=True)
     fighters = np.array([owners[e][0] for e in episode_ids], dtype=np.int64)[where]
     specs = pa.array([owners[e][1] for e in episode_ids], pa.string()).take(where)
@@ -89,6 +118,25 @@ def records_to_table(payloads: Iterable[bytes], episode_id: int | None = None) -
     if episode_id is not None:
         table = table.filter(pc.equal(table["episode_id"], episode_id))
     return table
+
+
+def _float_leaves(array: pa.Array) -> Iterable[pa.Array]:
+    if pa.types.is_floating(array.type):
+        yield array
+    elif pa.types.is_list(array.type) or pa.types.is_fixed_size_list(array.type):
+        yield from _float_leaves(array.flatten())
+    elif pa.types.is_struct(array.type):
+        for child in array.flatten():
+            yield from _float_leaves(child)
+
+
+def _check_finite(frames: pa.Table) -> None:
+    """Raise if a float overflowed float32 in the cast (1e308 is finite JSON, inf float32)."""
+    for name in frames.column_names:
+        for chunk in frames[name].chunks:
+            for leaf in _float_leaves(chunk):
+                if pc.all(pc.is_finite(leaf)).as_py() is False:
+                    raise ValueError(f"{name} holds a value that is not finite as float32")
 
 
 def dedupe(table: pa.Table) -> pa.Table:

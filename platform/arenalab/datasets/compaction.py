@@ -5,6 +5,8 @@ only sealed or orphaned segments (their writer's flock is gone), drop frames
 already in the dataset (a retry that landed on another replica, or a crash
 between the Parquet rename and the segment delete), write one file per
 ``date=`` partition, and delete the segments only after the files are durable.
+A damaged span of a segment, or a record that does not fit ``FRAME_SCHEMA``, is
+quarantined (:mod:`arenalab.datasets.quarantine`) instead of blocking the rest.
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arenalab.datasets.codec import dedupe, records_to_table
+from arenalab.datasets import quarantine
+from arenalab.datasets.codec import Rejected, dedupe, records_to_table
 from arenalab.datasets.files import open_dataset, write_parquet
+from arenalab.datasets.quarantine import Quarantined
 from arenalab.datasets.schema import PARTITION_FORMAT, dataset_root
-from arenalab.datasets.wal import fsync_dir, list_segments, read_segment, try_lock
+from arenalab.datasets.wal import Damage, fsync_dir, list_segments, read_records, try_lock
 from arenalab.storage import Storage
 
 LOCK_FILE = ".compaction.lock"
@@ -37,6 +42,7 @@ class CompactionResult:
     segments: int = 0
     frames: int = 0
     duplicates: int = 0
+    quarantined: int = 0
     episodes: Counter[int] = field(default_factory=Counter)
 
 
@@ -57,9 +63,7 @@ def compact(wal_dir: Path, storage: Storage) -> CompactionResult:
     with _node_lock(wal_dir):
         claimed = [(path, fd) for path in list_segments(wal_dir) if (fd := try_lock(path))]
         try:
-            logged = records_to_table(
-                record for path, _ in claimed for record in read_segment(path)
-            )
+            logged, unfit = _read_claimed([path for path, _ in claimed])
             table = dedupe(logged)
             result.duplicates = logged.num_rows - table.num_rows
             fs, root = storage.filesystem, dataset_root(storage)
@@ -68,6 +72,8 @@ def compact(wal_dir: Path, storage: Storage) -> CompactionResult:
             result.files = _write_partitions(fresh, fs, root)
             result.frames = fresh.num_rows
             result.episodes.update(fresh["episode_id"].to_pylist())
+            quarantine.keep(wal_dir, unfit)  # durable before the segments go
+            result.quarantined = len(unfit)
             for path, _ in claimed:
                 path.unlink(missing_ok=True)
             result.segments = len(claimed)
@@ -79,8 +85,25 @@ def compact(wal_dir: Path, storage: Storage) -> CompactionResult:
     return result
 
 
+def _read_claimed(paths: list[Path]) -> tuple[pa.Table, list[Quarantined]]:
+    """Rows of every readable record, and what must be quarantined instead."""
+    payloads, origins, unfit = [], [], []
+    for path in paths:
+        damage: list[Damage] = []
+        for offset, payload in read_records(path, damage):
+            payloads.append(payload)
+            origins.append((path.name, offset))
+        unfit += [Quarantined(path.name, d.offset, d.data, d.reason) for d in damage]
+    rejected: Rejected = []
+    table = records_to_table(payloads, rejected=rejected)
+    for index, reason in rejected:
+        segment, offset = origins[index]
+        unfit.append(Quarantined(segment, offset, payloads[index], reason))
+    return table, unfit
+
+
 def _drop_stored(table: pa.Table, fs, root: str) -> pa.Table:
-    """Remove rows whose (episode_id, frame_number) is already in the dataset."""
+    """Remove rows whose (episode_id, frame_number) pair is already in the dataset."""
     dataset = open_dataset(fs, root) if table.num_rows else None
     if dataset is None:
         return table
@@ -90,9 +113,10 @@ def _drop_stored(table: pa.Table, fs, root: str) -> pa.Table:
     )
     if stored.num_rows == 0:
         return table
-    stored_keys = pc.add(pc.multiply(stored["episode_id"], 1 << 32), stored["frame_number"])
-    keys = pc.add(pc.multiply(table["episode_id"], 1 << 32), table["frame_number"])
-    return table.filter(pc.invert(pc.is_in(keys, value_set=stored_keys)))
+    keys = table.select(["episode_id", "frame_number"])
+    keys = keys.append_column("__row", pa.array(range(table.num_rows), pa.int64()))
+    fresh = keys.join(stored, keys=["episode_id", "frame_number"], join_type="left anti")
+    return table.take(np.sort(fresh["__row"].to_numpy()))
 
 
 def _write_partitions(table: pa.Table, fs, root: str) -> list[str]:

@@ -136,8 +136,10 @@ class FrameIngestor:
                 await asyncio.to_thread(self._count_frames, result.episodes)
         if result.segments:
             logger.info(
-                "compacted %d segments: %d frames into %d files, %d duplicates dropped",
+                "compacted %d segments: %d frames into %d files, %d duplicates dropped, "
+                "%d damaged or unfit records quarantined",
                 result.segments, result.frames, len(result.files), result.duplicates,
+                result.quarantined,
             )  # fmt: skip
         return result
 

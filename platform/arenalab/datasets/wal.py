@@ -4,8 +4,10 @@ Each writer (one per Serve replica) appends to its own segment files
 ``{wal_dir}/{writer}-{seq}.wal`` and holds an exclusive ``flock`` on the open
 segment, so any other process can tell a live segment from a sealed or
 orphaned one (a crashed writer's lock dies with it). Records are
-``[u32 length][u32 crc32][payload]``; a torn tail after a crash fails the
-length or checksum test and is dropped: it was never acknowledged.
+``[u32 length][u32 crc32][payload]``; a torn tail after a crash (a record cut
+short, or zeros) is dropped: it was never acknowledged. Damaged bytes with whole
+records after them (a flipped bit, a bad sector) are skipped and reported as
+:class:`Damage`, and reading resumes at the next record whose checksum holds.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import socket
 import struct
 import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 SUFFIX = ".wal"
@@ -44,21 +47,72 @@ def encode_record(payload: bytes) -> bytes:
     return _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
 
 
-def read_segment(path: Path) -> Iterator[bytes]:
-    """Payloads of a segment's complete records, stopping at a torn or corrupt tail."""
+@dataclass(frozen=True)
+class Damage:
+    """Bytes of a segment that are not whole, checksummed records (kept aside, never lost)."""
+
+    offset: int
+    data: bytes
+    reason: str
+
+
+def _record_end(data: bytes, offset: int) -> int | None:
+    """End of the whole record starting at ``offset``, or None if there is none."""
+    if offset + _HEADER.size > len(data):
+        return None
+    length, crc = _HEADER.unpack_from(data, offset)
+    start = offset + _HEADER.size
+    end = start + length
+    if length == 0 or end > len(data) or zlib.crc32(data[start:end]) != crc:
+        return None
+    return end
+
+
+def _damage_reason(data: bytes, offset: int, resume: int | None) -> str | None:
+    """Why the record at ``offset`` is unreadable; None for a torn tail (cut short or zeros)."""
+    length, _ = _HEADER.unpack_from(data, offset)
+    past_end = offset + _HEADER.size + length > len(data)
+    if resume is None and (past_end or data.count(0, offset) == len(data) - offset):
+        return None
+    if length == 0:
+        return "zero-length record"
+    return "length runs past the segment end" if past_end else "checksum mismatch"
+
+
+def _next_record(data: bytes, start: int) -> int | None:
+    """The first offset at or after ``start`` where a whole record begins."""
+    for offset in range(start, len(data) - _HEADER.size):
+        if _record_end(data, offset) is not None:
+            return offset
+    return None
+
+
+def read_records(path: Path, damage: list[Damage] | None = None) -> Iterator[tuple[int, bytes]]:
+    """``(offset, payload)`` of each whole record; damaged spans are skipped into ``damage``."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:  # compacted and deleted meanwhile
         return
     offset = 0
     while offset + _HEADER.size <= len(data):
-        length, crc = _HEADER.unpack_from(data, offset)
-        start = offset + _HEADER.size
-        payload = data[start : start + length]
-        if len(payload) < length or zlib.crc32(payload) != crc:
+        end = _record_end(data, offset)
+        if end is not None:
+            yield offset, data[offset + _HEADER.size : end]
+            offset = end
+            continue
+        resume = _next_record(data, offset + 1)
+        reason = _damage_reason(data, offset, resume)
+        if reason is None:  # a torn tail: never acknowledged
             return
-        yield payload
-        offset = start + length
+        resume = resume or len(data)
+        if damage is not None:
+            damage.append(Damage(offset, data[offset:resume], reason))
+        offset = resume
+
+
+def read_segment(path: Path) -> Iterator[bytes]:
+    """Payloads of a segment's whole records, skipping damage and a torn tail."""
+    return (payload for _, payload in read_records(path))
 
 
 def list_segments(directory: Path) -> list[Path]:
