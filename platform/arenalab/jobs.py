@@ -6,6 +6,11 @@ reports status, progress and metrics to the registry itself. Pausing and stoppin
 are ``ray job stop``: the job's SIGTERM handler finishes the iteration and saves a
 checkpoint (its runtime_env sets ``RAY_JOB_STOP_WAIT_TIME_S``), and records
 ``paused`` or ``stopped``. Resuming submits ``arenalab train --resume RUN``.
+
+Every status change is a compare-and-set in the registry
+(:meth:`~arenalab.registry.Registry.transition_session`): of two callers racing for
+the same session one wins and the other gets 409, so two ``start`` calls submit
+one job and a ``stop`` while the job starts is never undone by the job.
 """
 
 from __future__ import annotations
@@ -66,18 +71,18 @@ class SessionJobs:
 
     def start(self, session_id: int) -> TrainingSession:
         """Submit the session's training job (409 unless it was never started)."""
-        session = self.refresh(session_id)
-        if session.status != "created":
-            raise ConflictError(f"session {session_id} is {session.status}; only a new one starts")
+        session = self.registry.get_session(session_id)
         experiment = experiment_from_record(self.registry.get_experiment(session.experiment_id))
-        return self._submit(session_id, experiment, ["--session", str(session_id)])
+        self.registry.transition_session(session_id, {"created": "starting"}, error=None)
+        return self._submit(session_id, "created", experiment, ["--session", str(session_id)])
 
     def resume(self, session_id: int) -> TrainingSession:
         """Continue a paused session from its last checkpoint."""
         session = self.refresh(session_id)
-        if session.status != "paused" or not session.run_uri:
-            raise ConflictError(f"session {session_id} is {session.status}; only paused resumes")
-        return self._submit(session_id, None, ["--resume", session.run_uri])
+        if not session.run_uri:
+            raise ConflictError(f"session {session_id} has no checkpoint to resume from")
+        self.registry.transition_session(session_id, {"paused": "starting"}, error=None)
+        return self._submit(session_id, "paused", None, ["--resume", session.run_uri])
 
     def pause(self, session_id: int) -> TrainingSession:
         """Stop the job with a checkpoint; the session can resume later."""
@@ -106,26 +111,43 @@ class SessionJobs:
         if ended == "failed":
             logs = self._client().get_job_logs(session.job_id)
             error = f"job {session.job_id} {status}: {logs[-2000:]}"
-        return self.registry.update_session(
-            session_id, status=ended, error=error, finished_at=utcnow()
-        )
+        try:
+            return self.registry.transition_session(
+                session_id, {session.status: ended}, error=error, finished_at=utcnow()
+            )
+        except ConflictError:  # the job (or another caller) recorded the end first
+            return self.registry.get_session(session_id)
 
-    def _submit(self, session_id: int, experiment: Any, train_args: list[str]) -> TrainingSession:
-        submission = submit_training(
-            experiment,
-            address=self.address,
-            train_args=train_args,
-            env_vars=self._job_env,
-            ship_code=False,  # every node of the cluster serving this API has arenalab
-        )
-        return self.registry.update_session(
-            session_id, status="starting", job_id=submission.job_id, error=None
-        )
+    def _submit(
+        self, session_id: int, before: str, experiment: Any, train_args: list[str]
+    ) -> TrainingSession:
+        """Submit the job of a session this caller moved to ``starting``; record its id.
+
+        A pause or stop that came while the job was being submitted saw no job id: it
+        is carried out here, once the id is known.
+        """
+        try:
+            submission = submit_training(
+                experiment,
+                address=self.address,
+                train_args=train_args,
+                env_vars=self._job_env,
+                ship_code=False,  # every node of the cluster serving this API has arenalab
+            )
+        except Exception as exc:  # the session never ran: back to where it was
+            moves = {"starting": before, "pausing": before, "stopping": "stopped"}
+            self.registry.transition_session(session_id, moves, error=str(exc))
+            raise
+        session = self.registry.update_session(session_id, job_id=submission.job_id)
+        if session.status in ("pausing", "stopping"):
+            self._client().stop_job(submission.job_id)
+        return session
 
     def _stop(self, session_id: int, status: str) -> TrainingSession:
-        session = self.refresh(session_id)
-        if session.status not in ("starting", "running"):
-            raise ConflictError(f"session {session_id} is {session.status}; nothing to stop")
-        session = self.registry.update_session(session_id, status=status)
-        self._client().stop_job(session.job_id)
+        self.refresh(session_id)
+        session = self.registry.transition_session(
+            session_id, {"starting": status, "running": status}
+        )
+        if session.job_id:  # else the start still submitting stops the job (``_submit``)
+            self._client().stop_job(session.job_id)
         return session

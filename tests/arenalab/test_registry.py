@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -148,3 +150,32 @@ def test_backup_and_restore_round_trip(registry: Registry, tmp_path: Path) -> No
     restore(registry.engine, target)
     assert [f.glb_filename for f in registry.list_fighters()] == [kept.glb_filename]
     assert registry.create_fighter("next.glb").id > kept.id  # the restored db is writable
+
+
+def test_session_transitions_are_compare_and_set(registry: Registry) -> None:
+    """Of 8 threads starting one session at once exactly one wins; the rest get 409s."""
+    experiment = registry.create_experiment(name="race", algorithm="ppo", environment="pacman")
+    session_id = registry.create_session(experiment_id=experiment.id, status="created").id
+    barrier = threading.Barrier(8)
+
+    def start() -> str:
+        barrier.wait()
+        try:
+            return registry.transition_session(session_id, {"created": "starting"}).status
+        except ConflictError as exc:
+            return str(exc)
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(lambda _: start(), range(8)))
+    assert outcomes.count("starting") == 1
+    assert outcomes.count(f"session {session_id} is starting, not created") == 7
+
+    stopped = registry.transition_session(session_id, {"starting": "stopping"})
+    with pytest.raises(ConflictError):  # the job's late "running" never overwrites a stop
+        registry.transition_session(session_id, {"created": "running", "starting": "running"})
+    ended = registry.transition_session(
+        session_id, {"stopping": "stopped", "running": "paused"}, iterations=3
+    )
+    assert (stopped.status, ended.status, ended.iterations) == ("stopping", "stopped", 3)
+    with pytest.raises(NotFoundError):
+        registry.transition_session(999, {"created": "starting"})

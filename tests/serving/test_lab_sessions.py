@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -83,3 +86,43 @@ def test_session_errors(ray_head, make_client: Callable[..., TestClient]) -> Non
     assert lab.get("/api/v1/training/sessions/999/metrics").status_code == 404
     listed = lab.get("/api/v1/training/sessions", params={"experiment_id": experiment_id}).json()
     assert [s["id"] for s in listed] == [session_id]
+
+
+@pytest.mark.slow
+def test_racing_starts_submit_one_job_and_a_stop_while_starting_wins(
+    ray_head, make_client: Callable[..., TestClient]
+) -> None:
+    """Two `start` calls at once: one 200, one 409, one Ray job.
+
+    A `stop` before the job runs ends the session `stopped`: the job's `running`
+    never overwrites it (it used to, and the session then ended `paused`).
+    """
+    from ray.job_submission import JobSubmissionClient
+
+    lab = make_client()
+    experiment_id = lab.post("/api/v1/experiments/", json=LONG_RUN).json()["id"]
+    session_id = lab.post(
+        "/api/v1/training/sessions", json={"experiment_id": experiment_id}
+    ).json()["id"]
+    submitted_after_ms = time.time() * 1000
+    barrier = threading.Barrier(2)
+
+    def start(_: int) -> httpx.Response:
+        barrier.wait()
+        return lab.post(f"/api/v1/training/sessions/{session_id}/start")
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = sorted(pool.map(start, range(2)), key=lambda answer: answer.status_code)
+    assert [answer.status_code for answer in answers] == [200, 409], [a.text for a in answers]
+    assert answers[1].json()["detail"] == f"session {session_id} is starting, not created"
+    job_id = answers[0].json()["job_id"]
+    jobs = JobSubmissionClient(ray_head.dashboard_url).list_jobs()
+    ours = [job.submission_id for job in jobs
+            if f"--session {session_id}" in job.entrypoint
+            and (job.start_time or 0) >= submitted_after_ms]  # fmt: skip
+    assert ours == [job_id]
+
+    assert lab.post(f"/api/v1/training/sessions/{session_id}/stop").json()["status"] == "stopping"
+    assert lab.post(f"/api/v1/training/sessions/{session_id}/pause").status_code == 409
+    stopped = wait_for(lab, session_id, lambda s: s["status"] not in ("stopping", "running"))
+    assert stopped["status"] == "stopped"

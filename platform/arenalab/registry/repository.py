@@ -6,7 +6,7 @@ callers (HTTP handlers, training callbacks, the CLI) never hold a session open.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -213,8 +213,40 @@ class Registry:
             return list(session.scalars(query))
 
     def update_session(self, session_id: int, **changes: Any) -> TrainingSession:
-        """Change a session's status, progress or job id."""
+        """Change a session's progress, job id or error (its status goes through transitions)."""
         return self._update(TrainingSession, session_id, **changes)
+
+    def transition_session(
+        self, session_id: int, moves: Mapping[str, str], **changes: Any
+    ) -> TrainingSession:
+        """Compare-and-set a session's status: from a key of ``moves`` to its value, or 409.
+
+        One ``UPDATE ... WHERE status IN (...)`` under the write lock, so of two callers
+        racing from the same status exactly one wins (two ``start`` calls submit one job;
+        a ``stop`` while the job starts is never overwritten by the job's ``running``).
+
+        Raises:
+            NotFoundError: if no session has this id.
+            ConflictError: if the session's status is none of ``moves``' keys.
+        """
+        status = case(
+            *((TrainingSession.status == old, new) for old, new in moves.items()),
+            else_=TrainingSession.status,
+        )
+        with self.writing() as session:
+            moved = session.execute(
+                update(TrainingSession)
+                .where(TrainingSession.id == session_id, TrainingSession.status.in_(list(moves)))
+                .values(status=status, **changes)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            row = session.get(TrainingSession, session_id, populate_existing=True)
+            if row is None:
+                raise NotFoundError(f"training_session {session_id} not found")
+            if not moved:
+                wanted = " or ".join(sorted(moves))
+                raise ConflictError(f"session {session_id} is {row.status}, not {wanted}")
+        return row
 
     def record_metrics(
         self, session_id: int, iteration: int, env_steps: int, values: dict[str, float]

@@ -11,6 +11,7 @@ the current iteration finishes, a checkpoint is written, ``resume=`` continues i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 
 from arenalab.experiments import Experiment, build_config, stop_criteria
 from arenalab.experiments.mapping import EPISODES_METRIC, STEPS_METRIC
-from arenalab.registry import Registry
+from arenalab.registry import ConflictError, Registry
 from arenalab.registry.models import utcnow
 from arenalab.settings import Settings, get_settings
 from arenalab.storage import open_storage
@@ -34,6 +35,11 @@ from arenalab.training.runs import RunDir, new_run, open_run
 from arenalab.training.stopping import StopRequest
 
 log = logging.getLogger(__name__)
+
+# session status moves (compare-and-set): never over a pause or stop asked meanwhile
+RUNS_FROM = dict.fromkeys(("created", "starting", "running", "paused", "stopped", "failed",
+                           "finished"), "running")  # fmt: skip
+ENDS_STOPPED = {"stopping": "stopped", "pausing": "paused", "running": "paused"}
 
 
 @dataclass(frozen=True)
@@ -126,21 +132,16 @@ def train(
     try:
         if start_from is not None:
             algo.restore_from_path(start_from[1])
-        registry.update_session(
-            session_id,
-            status="running",
-            started_at=utcnow(),
-            run_uri=run.uri,
-            error=None,
-        )
+        registry.update_session(session_id, started_at=utcnow(), run_uri=run.uri, error=None)
+        with contextlib.suppress(ConflictError):  # a pause or stop asked before this wins
+            registry.transition_session(session_id, RUNS_FROM)
         with stop or StopRequest() as stopping:
             result, saved = _loop(algo, experiment, run, registry, session_id, iterations,
                                   progress, stopping)  # fmt: skip
         checkpoint = saved or _checkpoint(algo, run)
         models = []
         if stopping.requested:  # "stopping" was set by whoever asked for a final stop
-            ended = registry.get_session(session_id).status == "stopping"
-            registry.update_session(session_id, status="stopped" if ended else "paused")
+            registry.transition_session(session_id, ENDS_STOPPED)
         else:
             models = _register_models(registry, experiment, built.spec, info, checkpoint)
             registry.update_session(session_id, status="finished", finished_at=utcnow())
