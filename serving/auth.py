@@ -1,24 +1,26 @@
 """Who may call what (DESIGN.md 4.5).
 
 With no API key configured (only allowed on a loopback bind) everything is
-open, so the seed's client works unchanged. With a key, the registry and read
-endpoints need it, and ingestion accepts either the key or the episode's
-ingest token: an HMAC of (episode, expiry) under a key derived from the API
-key, minted by ``POST /api/episodes``. A browser holds only that token, which
-expires and names one episode. Credentials come as ``Authorization: Bearer``,
-``X-API-Key`` or, for browser WebSockets (no custom headers), ``?token=``.
+open, so the seed's client works unchanged. With a key, every endpoint needs it
+except an episode's own writes, which also accept that episode's ingest token: an
+HMAC of (episode, expiry) under a key derived from the API key, minted by
+``POST /api/episodes``. A browser holds only that token, which expires and lets it
+write frames of its episode and close it once: no reads, no inference, no other
+episode. Credentials come as ``Authorization: Bearer`` or ``X-API-Key``; only a
+WebSocket (browsers cannot set its headers) may send ``?token=``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
+from arenalab.registry import Registry
 from arenalab.serving.runtime import get_runtime
 from arenalab.settings import Settings
 from fastapi import Depends, HTTPException
@@ -80,17 +82,35 @@ def authenticate(settings: Settings, credential: str | None) -> Principal:
     raise HTTPException(401, "invalid API key or ingest token")
 
 
-def _credential(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+def _credential(connection: HTTPConnection) -> str | None:
+    """The presented credential: headers, or ``?token=`` on a WebSocket only.
+
+    Browsers cannot set headers on a WebSocket; on plain HTTP a key in the URL would
+    land in access logs and proxies' histories, so there it is not read.
+    """
+    headers = connection.headers
     bearer = headers.get("authorization", "")
     if bearer.lower().startswith("bearer "):
         return bearer[7:].strip()
-    return headers.get("x-api-key") or query.get("token")
+    if key := headers.get("x-api-key"):
+        return key
+    return connection.query_params.get("token") if connection.scope["type"] == "websocket" else None
 
 
 async def caller(connection: HTTPConnection) -> Principal:
     """Dependency: whoever presented the request's or socket's credentials (async: inline)."""
-    settings = get_runtime(connection).settings
-    return authenticate(settings, _credential(connection.headers, connection.query_params))
+    return authenticate(get_runtime(connection).settings, _credential(connection))
+
+
+async def require_closable(principal: Principal, registry: Registry, episode_id: int) -> None:
+    """An ingest token closes its own episode once; only the API key re-records an outcome."""
+    principal.require_episode(episode_id)
+    if principal.admin:
+        return
+    episode = await asyncio.to_thread(registry.get_episode, episode_id)
+    if episode.status != "open":
+        detail = f"episode {episode_id} is closed; its ingest token cannot change it"
+        raise HTTPException(403, detail)
 
 
 async def admin(principal: Annotated[Principal, Depends(caller)]) -> Principal:

@@ -78,19 +78,29 @@ def unprocessable(text: str, prefix: Sequence[str | int] = ("body",)) -> HTTPExc
     return HTTPException(422, field_errors(text, prefix))
 
 
-def internal_error(scope: Scope, exc: BaseException) -> JSONResponse:
-    """Log ``exc`` with a new request id; answer 503 for Ray/Serve failures, else 500."""
+def failure(exc: BaseException, where: str) -> tuple[int, dict]:
+    """Log ``exc`` under a new request id; its status (503 for Ray/Serve failures, else 500).
+
+    The body names only the request id (and for a 503 the wait before a retry); the
+    log line has the traceback.
+    """
     request_id = uuid.uuid4().hex[:16]
-    path = scope.get("path", "?")
-    headers = {"X-Request-ID": request_id}
     if isinstance(exc, UNAVAILABLE):
-        logger.warning("request %s to %s: cluster unavailable: %r", request_id, path, exc)
-        headers["Retry-After"] = str(RETRY_AFTER_S)
+        logger.warning("request %s to %s: cluster unavailable: %r", request_id, where, exc)
         detail = "the cluster is temporarily unavailable; retry later"
-        return JSONResponse({"detail": detail, "request_id": request_id}, 503, headers=headers)
-    logger.error("request %s to %s failed", request_id, path, exc_info=exc)
+        return 503, {"detail": detail, "request_id": request_id, "retry_after": RETRY_AFTER_S}
+    logger.error("request %s to %s failed", request_id, where, exc_info=exc)
     detail = "internal server error; the server log has the details under this request id"
-    return JSONResponse({"detail": detail, "request_id": request_id}, 500, headers=headers)
+    return 500, {"detail": detail, "request_id": request_id}
+
+
+def internal_error(scope: Scope, exc: BaseException) -> JSONResponse:
+    """The JSON answer to an exception no handler took (see :func:`failure`)."""
+    status, body = failure(exc, scope.get("path", "?"))
+    headers = {"X-Request-ID": body["request_id"]}
+    if status == 503:
+        headers["Retry-After"] = str(body.pop("retry_after"))
+    return JSONResponse(body, status, headers=headers)
 
 
 def install(app: FastAPI) -> None:

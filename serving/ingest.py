@@ -89,7 +89,7 @@ async def complete_episode(
     episode_id: IdPath, body: EpisodeUpdate, runtime: RuntimeDep, caller: auth.Caller
 ) -> object:
     """Close an episode with its outcome; its frames are compacted and counted."""
-    caller.require_episode(episode_id)
+    await auth.require_closable(caller, runtime.registry, episode_id)
     outcome = body.model_dump(exclude_none=True)
     return await runtime.ingestor.close_episode(episode_id, **outcome)
 

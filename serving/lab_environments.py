@@ -12,27 +12,55 @@ from typing import Any
 from arenalab.env_host import ActionError, EnvNotFoundError, get_env_host
 from arenalab.envs import CATALOGUE
 from arenalab.png import encode_png
+from arenalab.registry import ConflictError
 from arenalab.serving import auth
+from arenalab.serving.errors import unprocessable
 from arenalab.serving.lab_schemas import EnvironmentIn, ResetIn, StepIn
+from arenalab.serving.limits import IdPath
 from fastapi import APIRouter, HTTPException, Response
+from ray.exceptions import RayActorError, RayTaskError
 
 router = APIRouter(tags=["lab: environments"])
 
 
 @cache
 def env_host() -> Any:
-    """This replica's handle on the EnvHost actor."""
+    """This replica's handle on the EnvHost actor (forgotten when the actor dies)."""
     return get_env_host()
 
 
 async def call(method: str, *args: Any) -> Any:
-    """Call the EnvHost; unknown ids become 404, bad actions or parameters 422."""
+    """Call the EnvHost; unknown ids become 404, bad actions or parameters 422.
+
+    Errors raised in the actor are answered with their own message, never Ray's
+    traceback; a host that stays unreachable is a 503 (serving.errors).
+    """
+    try:
+        return await on_live_host(method, *args)
+    except EnvNotFoundError as exc:
+        raise HTTPException(404, cause_message(exc)) from None
+    except ConflictError as exc:
+        raise HTTPException(409, cause_message(exc)) from None
+    except ActionError as exc:
+        raise unprocessable(cause_message(exc)) from None
+
+
+async def on_live_host(method: str, *args: Any) -> Any:
+    """Call the EnvHost; a dead one (killed, its node lost) is replaced and the call retried.
+
+    The new actor starts empty, so the lab recovers without restarting the API; the
+    environments of the dead one are gone (404).
+    """
     try:
         return await getattr(env_host(), method).remote(*args)
-    except EnvNotFoundError as exc:
-        raise HTTPException(404, str(exc)) from None
-    except ActionError as exc:
-        raise HTTPException(422, str(exc)) from None
+    except RayActorError:
+        env_host.cache_clear()
+        return await getattr(env_host(), method).remote(*args)
+
+
+def cause_message(exc: BaseException) -> str:
+    """The message the actor raised (a RayTaskError's own text is a remote traceback)."""
+    return str(exc.cause) if isinstance(exc, RayTaskError) else str(exc)
 
 
 @router.get("/environments")
@@ -48,49 +76,49 @@ async def list_environments(_: auth.Admin) -> dict[str, Any]:
 async def create_environment(body: EnvironmentIn, _: auth.Admin) -> dict[str, Any]:
     """Create an environment from game parameters and reset it (seeded if ``seed`` is set)."""
     if body.name not in CATALOGUE:
-        raise HTTPException(422, f"name: expected one of {sorted(CATALOGUE)}, got {body.name!r}")
+        raise unprocessable(f"name: expected one of {sorted(CATALOGUE)}, got {body.name!r}")
     return await call("create", body.name, body.parameters, body.seed)
 
 
 @router.get("/environments/{env_id}")
-async def get_environment(env_id: int, _: auth.Admin) -> dict[str, Any]:
+async def get_environment(env_id: IdPath, _: auth.Admin) -> dict[str, Any]:
     """Name, parameters, spaces, progress and state of one environment."""
     return await call("describe", env_id)
 
 
 @router.delete("/environments/{env_id}", status_code=204)
-async def delete_environment(env_id: int, _: auth.Admin) -> None:
+async def delete_environment(env_id: IdPath, _: auth.Admin) -> None:
     """Close an environment."""
     await call("delete", env_id)
 
 
 @router.post("/environments/{env_id}/reset")
-async def reset_environment(env_id: int, body: ResetIn, _: auth.Admin) -> dict[str, Any]:
+async def reset_environment(env_id: IdPath, body: ResetIn, _: auth.Admin) -> dict[str, Any]:
     """Start a new episode; the answer carries the first observation and the state."""
     return await call("reset", env_id, body.seed)
 
 
 @router.post("/environments/{env_id}/step")
-async def step_environment(env_id: int, body: StepIn, _: auth.Admin) -> dict[str, Any]:
+async def step_environment(env_id: IdPath, body: StepIn, _: auth.Admin) -> dict[str, Any]:
     """Apply one action; the new state is also published on the ``game_state`` channel."""
     return await call("step", env_id, body.action)
 
 
 @router.get("/environments/{env_id}/state")
-async def environment_state(env_id: int, _: auth.Admin) -> dict[str, Any]:
+async def environment_state(env_id: IdPath, _: auth.Admin) -> dict[str, Any]:
     """The JSON state a client-side renderer draws."""
     return (await call("describe", env_id))["state"]
 
 
 @router.get("/visualization/{env_id}/frame.png", response_class=Response)
-async def frame_png(env_id: int, _: auth.Admin) -> Response:
+async def frame_png(env_id: IdPath, _: auth.Admin) -> Response:
     """The current frame as PNG, drawn with the environment's visualization parameters."""
     frame = await call("frame", env_id)
     return Response(encode_png(frame), media_type="image/png")
 
 
 @router.get("/visualization/{env_id}/state")
-async def visualization_state(env_id: int, _: auth.Admin) -> dict[str, Any]:
+async def visualization_state(env_id: IdPath, _: auth.Admin) -> dict[str, Any]:
     """State plus the playback rate (``fps``) a client should animate it at."""
     described = await call("describe", env_id)
     return {"fps": described["fps"], "steps": described["steps"], "state": described["state"]}

@@ -19,7 +19,9 @@ from arenalab.experiments import (
 )
 from arenalab.registry import Experiment as ExperimentRow
 from arenalab.serving import auth
+from arenalab.serving.errors import field_errors
 from arenalab.serving.lab_schemas import ExperimentIn, ExperimentOut
+from arenalab.serving.limits import IdPath
 from arenalab.serving.runtime import RuntimeDep
 from fastapi import APIRouter, HTTPException
 
@@ -32,7 +34,11 @@ def validate(body: ExperimentIn) -> Experiment:
     try:
         return build_experiment({**identity, **body.parameters}, source="body")
     except ExperimentError as exc:
-        raise HTTPException(422, str(exc)) from None
+        detail = field_errors(str(exc))
+        for error in detail:  # groups sit under "parameters" in the body
+            if len(error["loc"]) > 1 and error["loc"][1] not in ExperimentIn.model_fields:
+                error["loc"].insert(1, "parameters")
+        raise HTTPException(422, detail) from None
 
 
 def row_fields(experiment: Experiment) -> dict[str, Any]:
@@ -71,14 +77,14 @@ async def create_experiment(body: ExperimentIn, runtime: RuntimeDep, _: auth.Adm
 
 
 @router.get("/experiments/{experiment_id}", response_model=ExperimentOut)
-async def get_experiment(experiment_id: int, runtime: RuntimeDep, _: auth.Admin) -> object:
+async def get_experiment(experiment_id: IdPath, runtime: RuntimeDep, _: auth.Admin) -> object:
     """One experiment."""
     return await asyncio.to_thread(runtime.registry.get_experiment, experiment_id)
 
 
 @router.put("/experiments/{experiment_id}", response_model=ExperimentOut)
 async def replace_experiment(
-    experiment_id: int, body: ExperimentIn, runtime: RuntimeDep, _: auth.Admin
+    experiment_id: IdPath, body: ExperimentIn, runtime: RuntimeDep, _: auth.Admin
 ) -> object:
     """Replace an experiment's definition (sessions already run keep their own copy)."""
     experiment = validate(body)
@@ -89,7 +95,7 @@ async def replace_experiment(
 
 
 @router.delete("/experiments/{experiment_id}", status_code=204)
-async def delete_experiment(experiment_id: int, runtime: RuntimeDep, _: auth.Admin) -> None:
+async def delete_experiment(experiment_id: IdPath, runtime: RuntimeDep, _: auth.Admin) -> None:
     """Delete an experiment no session or model uses (409 otherwise)."""
     await asyncio.to_thread(runtime.registry.delete_experiment, experiment_id)
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from arenalab.env_host import MAX_SEED
+from arenalab.serving.limits import Float32, Int64
 from pydantic import BaseModel, ConfigDict, Field
+
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED, description="A random seed (numpy's range).")]
 
 
 class ExperimentIn(BaseModel):
@@ -23,7 +27,7 @@ class ExperimentIn(BaseModel):
     preset: str | None = None
     algorithm: str | None = None
     environment: str | None = None
-    seed: int | None = None
+    seed: Seed | None = None
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -55,7 +59,7 @@ class EnvironmentIn(BaseModel):
         default_factory=dict,
         description="Game parameters (e.g. grid_size, num_ghosts) and visualization ones.",
     )
-    seed: int | None = None
+    seed: Seed | None = None
 
 
 class ResetIn(BaseModel):
@@ -63,7 +67,7 @@ class ResetIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    seed: int | None = None
+    seed: Seed | None = None
 
 
 class StepIn(BaseModel):
@@ -71,4 +75,4 @@ class StepIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    action: int | list[float] | dict[str, int | list[float]]
+    action: Int64 | list[Float32] | dict[str, Int64 | list[Float32]]

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from arenalab.serving import auth
+from arenalab.serving.limits import INT64_MAX, IdPath, RowId
 from arenalab.serving.runtime import Runtime, RuntimeDep
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
 router = APIRouter(tags=["lab: training"])
@@ -25,7 +26,7 @@ class SessionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    experiment_id: int
+    experiment_id: RowId
 
 
 class SessionOut(BaseModel):
@@ -69,14 +70,14 @@ async def create_session(body: SessionIn, runtime: RuntimeDep, _: auth.Admin) ->
 
 @router.get("/training/sessions", response_model=list[SessionOut])
 async def list_sessions(
-    runtime: RuntimeDep, _: auth.Admin, experiment_id: int | None = None
+    runtime: RuntimeDep, _: auth.Admin, experiment_id: Annotated[RowId | None, Query()] = None
 ) -> object:
     """Sessions, optionally of one experiment, oldest first."""
     return await asyncio.to_thread(runtime.registry.list_sessions, experiment_id)
 
 
 @router.get("/training/sessions/{session_id}", response_model=SessionOut)
-async def get_session(session_id: int, runtime: RuntimeDep, _: auth.Admin) -> object:
+async def get_session(session_id: IdPath, runtime: RuntimeDep, _: auth.Admin) -> object:
     """One session, reconciled with its job."""
     return await _run("refresh", session_id, runtime)
 
@@ -92,7 +93,7 @@ class Control(StrEnum):
 
 @router.post("/training/sessions/{session_id}/{control}", response_model=SessionOut)
 async def control_session(
-    session_id: int, control: Control, runtime: RuntimeDep, _: auth.Admin
+    session_id: IdPath, control: Control, runtime: RuntimeDep, _: auth.Admin
 ) -> object:
     """Start, pause, resume or stop a session; the answer is its new status."""
     return await _run(control.value, session_id, runtime)
@@ -100,7 +101,10 @@ async def control_session(
 
 @router.get("/training/sessions/{session_id}/metrics", response_model=list[MetricOut])
 async def session_metrics(
-    session_id: int, runtime: RuntimeDep, _: auth.Admin, after_iteration: int = -1
+    session_id: IdPath,
+    runtime: RuntimeDep,
+    _: auth.Admin,
+    after_iteration: Annotated[int, Query(ge=-1, le=INT64_MAX)] = -1,
 ) -> object:
     """The session's metrics per iteration (only newer ones with ``after_iteration``)."""
     await asyncio.to_thread(runtime.registry.get_session, session_id)

@@ -16,10 +16,12 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from arenalab.serving import auth
-from arenalab.serving.lab_environments import env_host
+from arenalab.serving.lab_environments import on_live_host
+from arenalab.serving.limits import RowId
 from arenalab.serving.runtime import Runtime, RuntimeDep
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, ValidationError
+from ray.exceptions import RayActorError
 
 router = APIRouter(tags=["lab: live"])
 POLL_S = 0.5
@@ -33,7 +35,7 @@ class Subscription(BaseModel):
 
     type: str
     channel: str
-    session_id: int | None = None
+    session_id: RowId | None = None
 
 
 def message(kind: str, channel: str, data: Any) -> dict[str, Any]:
@@ -69,11 +71,16 @@ async def session_updates(runtime: Runtime, _: int | None) -> AsyncIterator[dict
 
 
 async def game_states(_: Runtime, __: int | None) -> AsyncIterator[dict[str, Any]]:
-    """States of the lab's environments as they are reset and stepped."""
-    host = env_host()
-    after = await host.sequence.remote()
+    """States of the lab's environments as they are reset and stepped (a new host: from 0)."""
+    after = await on_live_host("sequence")
     while True:
-        for event in await host.next_states.remote(after, 5.0):
+        try:
+            events = await on_live_host("next_states", after, 5.0)
+        except RayActorError:
+            after = 0
+            await asyncio.sleep(POLL_S)
+            continue
+        for event in events:
             after = event["seq"]
             yield event["data"]
 
@@ -105,7 +112,14 @@ async def live(socket: WebSocket, runtime: RuntimeDep, _: auth.Admin) -> None:
     sender = asyncio.create_task(send_all())
     try:
         while True:
-            raw = await socket.receive_text()
+            received = await socket.receive()
+            if received["type"] == "websocket.disconnect":
+                break
+            raw = received.get("text")
+            if raw is None:  # a binary frame: the protocol is JSON text
+                detail = "send each message as a text frame holding JSON"
+                await outbox.put(message("error", "", {"detail": detail}))
+                continue
             try:
                 request = Subscription.model_validate_json(raw)
             except ValidationError as exc:

@@ -12,6 +12,7 @@ import contextlib
 from typing import Annotated
 
 from arenalab.serving import auth, policy_stream
+from arenalab.serving.limits import IdPath
 from arenalab.serving.policy_client import ActError, PolicyClient, get_policy_client
 from arenalab.serving.policy_schemas import (
     ActRequest,
@@ -45,7 +46,7 @@ async def _act(
     "/fighters/{fighter_id}/act", response_model=ActResponse, response_model_exclude_none=True
 )
 async def act_as_fighter(
-    fighter_id: int, body: ActRequest, client: PolicyDep, _: auth.Caller
+    fighter_id: IdPath, body: ActRequest, _: auth.Admin, client: PolicyDep
 ) -> ActResponse:
     """The action of the fighter's best model (the answer names the model that acted)."""
     try:
@@ -55,9 +56,7 @@ async def act_as_fighter(
 
 
 @router.post("/act", response_model=BattleActResponse)
-async def act_battle(
-    body: BattleActRequest, client: PolicyDep, _: auth.Caller
-) -> BattleActResponse:
+async def act_battle(body: BattleActRequest, _: auth.Admin, client: PolicyDep) -> BattleActResponse:
     """Every AI fighter of a battle in one request, each with its own best model."""
     try:
         return BattleActResponse(actions=await client.act_battle(body))
@@ -66,7 +65,7 @@ async def act_battle(
 
 
 @router.websocket("/act/stream")
-async def act_stream(websocket: WebSocket, client: PolicyDep, _: auth.Caller) -> None:
+async def act_stream(websocket: WebSocket, _: auth.Admin, client: PolicyDep) -> None:
     """Battle frames in, actions out, in order, over one connection (see policy_stream)."""
     await websocket.accept()
     with contextlib.suppress(WebSocketDisconnect):
@@ -75,7 +74,7 @@ async def act_stream(websocket: WebSocket, client: PolicyDep, _: auth.Caller) ->
 
 @router.get("/models/{model_id}/onnx", response_class=Response,
             responses={200: {"content": {ONNX_MEDIA_TYPE: {}}}})  # fmt: skip
-async def model_onnx(model_id: int, client: PolicyDep, _: auth.Caller) -> Response:
+async def model_onnx(model_id: IdPath, _: auth.Admin, client: PolicyDep) -> Response:
     """The model's greedy policy as one self-contained ONNX file, checked against torch."""
     try:
         body, max_abs_diff = await client.onnx(model_id)
@@ -92,7 +91,7 @@ async def model_onnx(model_id: int, client: PolicyDep, _: auth.Caller) -> Respon
     "/policies/{model_id}/act", response_model=ActResponse, response_model_exclude_none=True
 )
 async def act_as_model(
-    model_id: int, body: ActRequest, client: PolicyDep, _: auth.Admin
+    model_id: IdPath, body: ActRequest, _: auth.Admin, client: PolicyDep
 ) -> ActResponse:
     """The action of any registered model (the lab compares checkpoints with it)."""
     try:

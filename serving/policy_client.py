@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from arenalab.registry import Model, NotFoundError, Registry
-from arenalab.serving.errors import RETRY_AFTER_S
+from arenalab.serving.errors import RETRY_AFTER_S, failure
 from arenalab.serving.policy_protocol import ActGroup, ActOutcome
 from arenalab.serving.policy_schemas import (
     ActRequest,
@@ -64,7 +64,7 @@ class PolicyClient:
     """Resolves fighters and models in the registry and asks the policy deployment to act."""
 
     def __init__(
-        self, handle: DeploymentHandle, registry: Registry, ttl_s: float = BEST_MODEL_TTL_S
+        self, handle: DeploymentHandle | None, registry: Registry, ttl_s: float = BEST_MODEL_TTL_S
     ) -> None:
         self._handle = handle
         self._registry = registry
@@ -143,7 +143,7 @@ class PolicyClient:
 
     async def call(self, groups: list[ActGroup]) -> list[ActOutcome]:
         """One handle call, routed to a replica holding the first group's model; 503 if full."""
-        handle = self._handle.options(multiplexed_model_id=str(groups[0].model_id))
+        handle = self._routed(groups[0].model_id)
         try:
             return await handle.act.remote(groups)
         except BackPressureError as exc:
@@ -152,7 +152,11 @@ class PolicyClient:
             raise ActError(503, "a policy replica died; retry") from None
         except RayTaskError as exc:  # e.g. a checkpoint that cannot be served
             cause = exc.cause or exc
-            detail = f"the policy deployment failed: {type(cause).__name__}: {cause}"
+            _, body = failure(cause, "the policy deployment")  # the log has the message
+            detail = (
+                f"the policy deployment failed: {type(cause).__name__} "
+                f"(request id {body['request_id']} in the server log)"
+            )
             raise ActError(500, detail) from None
 
     async def act_one(self, model: ModelRef, request: ActRequest) -> list[list[float] | int]:
@@ -206,8 +210,13 @@ class PolicyClient:
     async def onnx(self, model_id: int) -> tuple[bytes, float]:
         """The model's checked ONNX export."""
         await self.model(model_id)
-        handle = self._handle.options(multiplexed_model_id=str(model_id))
-        return await handle.onnx.remote(model_id)
+        return await self._routed(model_id).onnx.remote(model_id)
+
+    def _routed(self, model_id: int) -> DeploymentHandle:
+        """The handle routed to replicas holding ``model_id``; 503 when there is no deployment."""
+        if self._handle is None:
+            raise ActError(503, "inference needs the policy deployment: run `arenalab serve`")
+        return self._handle.options(multiplexed_model_id=str(model_id))
 
 
 def to_json_action(action: np.ndarray) -> list[float] | int:
@@ -225,13 +234,13 @@ def _ref(model: Model) -> ModelRef:
 
 
 async def get_policy_client(connection: HTTPConnection) -> PolicyClient:
-    """The app's policy client (async: no thread-pool hop per request); 503 without Serve."""
+    """The app's policy client (async: no thread-pool hop per request).
+
+    Without Serve (an app under a plain ASGI server) the client answers 503 once asked
+    to act, so requests are still validated (and refused with 4xx) first.
+    """
     state = connection.app.state
     if getattr(state, "policy_client", None) is None:
         handle = getattr(state, "policy_handle", None)
-        if handle is None:
-            raise ActError(
-                503, "inference needs the policy deployment: run `arenalab serve`"
-            ).http()
         state.policy_client = PolicyClient(handle, get_runtime(connection).registry)
     return state.policy_client

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
+from arenalab.serving.limits import Int64, RowId
 from pydantic import BaseModel, Field, model_validator
 
 MAX_OBS_VALUES = 4096  # one observation; arena-obs-v1 has 49
@@ -59,7 +60,7 @@ class ActResponse(ModelRef):
 class FighterObservation(BaseModel):
     """One AI fighter's observation in a battle frame."""
 
-    fighter_id: int
+    fighter_id: RowId
     observation: Vector
 
 
@@ -93,7 +94,7 @@ class BattleActResponse(BaseModel):
 class StreamRequest(BattleActRequest):
     """A stream message: a battle frame plus the client's frame number, echoed back."""
 
-    frame: int | None = None
+    frame: Int64 | None = None
 
 
 class StreamActions(BattleActResponse):

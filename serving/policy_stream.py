@@ -3,8 +3,9 @@
 Protocol: each client message is a :class:`StreamRequest` (``frame``, ``fighters``,
 ``deterministic``). The server answers each message, in order, with
 ``{"type": "actions", "frame": F, "actions": [...]}`` or
-``{"type": "error", "frame": F, "fighter_id": ..., "status": S, "detail": ...}``; an
-error never closes the socket. Up to ``MAX_IN_FLIGHT`` messages are acted on
+``{"type": "error", "frame": F, "fighter_id": ..., "status": S, "detail": ...}`` (an
+unexpected failure: status 500 or 503 and a ``request_id``); an error never closes the
+socket. Up to ``MAX_IN_FLIGHT`` messages are acted on
 concurrently, so a game may send the next frame before the previous answer arrives.
 """
 
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import json
 
+from arenalab.serving.errors import failure
 from arenalab.serving.policy_client import ActError, PolicyClient
 from arenalab.serving.policy_schemas import MAX_FIGHTERS, StreamActions, StreamRequest
 from fastapi import WebSocket, WebSocketDisconnect
@@ -53,6 +55,9 @@ async def _act(data: str | bytes, client: PolicyClient) -> dict:
         actions = await client.act_battle(request)
     except ActError as exc:
         return {"type": "error", "frame": _frame_of(data), **exc.message()}
+    except Exception as exc:  # noqa: BLE001 - answered (and logged), so later messages still are
+        status, body = failure(exc, "/api/act/stream")
+        return {"type": "error", "frame": _frame_of(data), "status": status, **body}
     return StreamActions(frame=request.frame, actions=actions).model_dump(mode="json")
 
 
@@ -64,7 +69,7 @@ async def _answer(websocket: WebSocket, pending: asyncio.Queue[asyncio.Future[di
 
 def _frame_of(data: str | bytes) -> int | None:
     """The message's frame number when it has a readable one (echoed even in errors)."""
-    with contextlib.suppress(ValueError, TypeError, AttributeError):
+    with contextlib.suppress(ValueError, TypeError, AttributeError, RecursionError):
         frame = json.loads(data).get("frame")
         return frame if isinstance(frame, int) else None
     return None
@@ -75,6 +80,8 @@ def _fighter_of(data: str | bytes, errors: list[dict]) -> int | None:
     for error in errors:
         loc = error["loc"]
         if len(loc) > 1 and loc[0] == "fighters" and isinstance(loc[1], int):
-            with contextlib.suppress(ValueError, TypeError, KeyError, IndexError, AttributeError):
+            with contextlib.suppress(
+                ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError
+            ):
                 return int(json.loads(data)["fighters"][loc[1]]["fighter_id"])
     return None

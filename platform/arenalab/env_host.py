@@ -25,6 +25,7 @@ ACTOR_NAME = "arenalab-env-host"
 NAMESPACE = "arenalab"
 MAX_ENVS = 64
 HISTORY = 256
+MAX_SEED = 2**32 - 1
 
 
 class ActionError(ValueError):
@@ -78,6 +79,12 @@ def parse_action(space: gym.Space, action: Any, where: str = "action") -> Any:
     return value
 
 
+def check_seed(seed: int | None) -> None:
+    """Refuse a seed numpy cannot take (negative, or past 32 bits) before it breaks an env."""
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise ActionError(f"seed: expected an integer from 0 to {MAX_SEED}, got {seed}")
+
+
 class EnvHost:
     """The Ray actor holding the lab's environments (oldest evicted past ``max_envs``)."""
 
@@ -90,21 +97,31 @@ class EnvHost:
         self._changed = asyncio.Condition()
 
     async def create(self, name: str, config: dict[str, Any], seed: int | None = None) -> dict:
-        """Build a catalogued env from its game parameters and reset it."""
+        """Build a catalogued env from its game parameters and reset it.
+
+        The env is kept only once its first reset succeeded: one that cannot start
+        (a bad seed, a bad parameter) never joins the list every client reads.
+        """
+        check_seed(seed)
         try:
             env = get_entry(name).make(config, render_mode="rgb_array")
         except ValidationError as exc:
             problems = (
                 f"parameters.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
             )
-            raise ActionError("; ".join(problems)) from None
+            raise ActionError("\n".join(problems)) from None
         except ValueError as exc:
             raise ActionError(str(exc)) from None
         hosted = HostedEnv(next(self._ids), name, dict(config), env)
+        try:
+            self._restart(hosted, seed)
+        except Exception:
+            env.close()
+            raise
         self._envs[hosted.env_id] = hosted
         while len(self._envs) > self._max_envs:
             self._envs.popitem(last=False)[1].env.close()
-        return await self.reset(hosted.env_id, seed)
+        return await self._publish(hosted)
 
     def describe(self, env_id: int) -> dict[str, Any]:
         """Name, config, spaces, progress and state of one environment."""
@@ -135,11 +152,16 @@ class EnvHost:
 
     async def reset(self, env_id: int, seed: int | None = None) -> dict[str, Any]:
         """Start a new episode; the answer carries the first observation."""
+        check_seed(seed)
         hosted = self._get(env_id)
+        self._restart(hosted, seed)
+        return await self._publish(hosted)
+
+    @staticmethod
+    def _restart(hosted: HostedEnv, seed: int | None) -> None:
         observation, info = hosted.env.reset(seed=seed)
         hosted.steps, hosted.episode_return, hosted.done = 0, 0.0, False
         hosted.last = {"observation": to_json(observation), "info": to_json(info)}
-        return await self._publish(hosted)
 
     async def step(self, env_id: int, action: Any) -> dict[str, Any]:
         """Apply one action (a dict of actions for multi-agent envs) and report the outcome."""

@@ -147,6 +147,8 @@ def test_a_model_that_cannot_be_served_is_a_json_error(served: Served) -> None:
     answer = _post(served, f"/api/v1/policies/{model_id}/act", {"observation": [0.1] * OBS_SIZE})
     assert answer.status_code == 500
     assert "UnsupportedCheckpointError" in answer.json()["detail"]
+    for leak in (str(empty), "Traceback", "ray::", "pid="):  # the log has those, not the body
+        assert leak not in answer.text
 
 
 @pytest.mark.parametrize(
@@ -196,6 +198,27 @@ def test_stream_answers_in_order_and_survives_bad_messages(served: Served) -> No
     assert error["status"] == 422 and error["fighter_id"] == served.fighters[1]
     assert error["detail"][0]["loc"] == ["body", "fighters", 1, "observation"]
     assert answers[6]["actions"] == answers[0]["actions"]
+
+
+@pytest.mark.parametrize(
+    "poison",
+    [
+        "[" * 100_000,  # nested past the recursion limit: the reader of `frame` crashed
+        json.dumps({"frame": 1, "fighters": [{"fighter_id": 2**70, "observation": [0.0]}]}),
+        b"\xff\xfe binary garbage",
+    ],
+)
+def test_stream_keeps_serving_after_a_poison_message(served: Served, poison: str | bytes) -> None:
+    """A message that once wedged the socket is answered with an error; the next one acts."""
+    ws_url = served.url.replace("http", "ws", 1) + "/api/act/stream"
+    good = {"frame": 2, "fighters": [{"fighter_id": served.fighters[0],
+                                      "observation": _observations(1)[0]}]}  # fmt: skip
+    with connect(ws_url, open_timeout=60, max_size=None) as socket:
+        socket.send(poison)
+        socket.send(json.dumps(good))
+        error, actions = (json.loads(socket.recv(timeout=60)) for _ in range(2))
+    assert error["type"] == "error" and error["status"] == 422, error
+    assert actions["type"] == "actions" and actions["frame"] == 2
 
 
 def test_hot_reload_switches_models_without_a_failed_request(served: Served) -> None:
