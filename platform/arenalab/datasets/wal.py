@@ -13,7 +13,6 @@ records after them (a flipped bit, a bad sector) are skipped and reported as
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import fcntl
 import os
 import secrets
@@ -164,6 +163,7 @@ class WriteAheadLog:
         self._fd = -1
         self._size = 0
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
 
     @property
     def segment_bytes(self) -> int:
@@ -178,7 +178,7 @@ class WriteAheadLog:
 
     def submit(self, payload: bytes, frames: int) -> asyncio.Future[None]:
         """Queue one record; the future completes after its fsync."""
-        if self._task is None or self._task.done():
+        if self._task is None or self._task.done() or self._closing:
             raise RuntimeError("the write-ahead log is not open")
         if self._pending_frames + frames > self.max_pending_frames:
             raise QueueFullError(
@@ -204,16 +204,21 @@ class WriteAheadLog:
             return True
 
     async def close(self) -> None:
-        """Flush what is queued, stop the writer and release the segment."""
+        """Write everything queued, then stop the writer and release the segment.
+
+        The writer is never cancelled: it finishes the batch in flight and the ones
+        queued behind it (so every future resolves), returns, and only then is the
+        segment's descriptor closed, so no write or fsync can race it.
+        """
         if self._task is None:
             return
-        while self._queue:
-            await asyncio.sleep(0.001)
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        self._closing = True
+        self._wake.set()
+        await asyncio.shield(self._task)  # a cancelled close leaves the writer to finish
         self._task = None
-        os.close(self._fd)
+        async with self._io:
+            os.close(self._fd)
+            self._fd = -1
 
     def _open_segment(self) -> None:
         self._seq += 1
@@ -232,7 +237,7 @@ class WriteAheadLog:
         self._crash("after_fsync")
 
     async def _run(self) -> None:
-        while True:
+        while not self._closing or self._queue:
             await self._wake.wait()
             self._wake.clear()
             while self._queue:

@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -15,7 +17,7 @@ import pytest
 from arenalab.datasets import FRAME_SCHEMA, FRAME_SCHEMA_VERSION, compaction, reader
 from arenalab.datasets.codec import encode_batch
 from arenalab.datasets.schema import VERSION_KEY
-from arenalab.datasets.wal import QueueFullError, WriteAheadLog, list_segments
+from arenalab.datasets.wal import QueueFullError, WriteAheadLog, list_segments, read_segment
 from arenalab.storage import Storage
 from pyarrow.fs import LocalFileSystem
 
@@ -171,3 +173,35 @@ def test_crash_keeps_every_acknowledged_frame(tmp_path: Path, point: str, after:
     numbers = reader.episode_frames(storage, wal_dir, 1)["frame_number"].to_pylist()
     assert numbers[:acked] == list(range(acked))
     assert len(numbers) == len(set(numbers))
+
+
+def test_close_waits_for_the_batch_in_flight(tmp_path: Path) -> None:
+    """close() during a write: that batch and the one queued behind it both resolve, durably."""
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_disk(point: str) -> None:  # every fsync takes 0.1 s, the first until released
+        if point == "before_fsync":
+            entered.set()
+            release.wait(10)
+            time.sleep(0.1)
+
+    async def scenario() -> tuple[bool, list]:
+        log = WriteAheadLog(tmp_path, max_pending_frames=100, segment_max_bytes=1 << 20,
+                            crash_hook=slow_disk)  # fmt: skip
+        await log.open()
+        first = log.submit(_payload(1, range(5)), 5)
+        await asyncio.to_thread(entered.wait, 10)  # the writer thread is mid-write
+        second = log.submit(_payload(1, range(5, 10)), 5)
+        closing = asyncio.create_task(log.close())
+        await asyncio.sleep(0.05)
+        waited = not closing.done()
+        release.set()
+        await asyncio.wait_for(closing, 10)
+        with pytest.raises(RuntimeError, match="not open"):
+            log.submit(_payload(1, range(10, 11)), 1)
+        return waited, await asyncio.wait_for(asyncio.gather(first, second), 1)
+
+    waited, results = asyncio.run(scenario())
+    assert waited and results == [None, None]
+    [segment] = list_segments(tmp_path)
+    assert len(list(read_segment(segment))) == 2
