@@ -23,7 +23,7 @@ import threading
 from collections.abc import Sequence
 
 from arenalab.serving.deployment import IngressArgs, build_app
-from arenalab.settings import Settings
+from arenalab.settings import Settings, shareable
 
 APP_NAME = "arenalab"
 OTHER_APP_PORTS = 4  # direct-ingress ports for apps deployed beside the API
@@ -64,7 +64,8 @@ def deploy(settings: Settings, *, replicas: int = 1, mounts: Sequence[str] = ())
     from ray import serve
     from ray.serve.schema import LoggingConfig
 
-    os.environ.update(ingress_env(settings.serve_ingress, settings.port, replicas))
+    overrides, secrets = shareable(settings)  # secrets never in deployment args (dashboard)
+    os.environ.update({**ingress_env(settings.serve_ingress, settings.port, replicas), **secrets})
     ray.init(address=settings.ray_address or "local", logging_level="WARNING", log_to_driver=False)
     direct = settings.serve_ingress == "direct"  # replicas take the port; keep the proxy's apart
     http_port = settings.port + replicas + OTHER_APP_PORTS if direct else settings.port
@@ -72,9 +73,6 @@ def deploy(settings: Settings, *, replicas: int = 1, mounts: Sequence[str] = ())
         http_options={"host": settings.host, "port": http_port},
         logging_config=LoggingConfig(enable_access_log=False),
     )
-    overrides = settings.model_dump(mode="json", exclude={"api_key"})
-    if settings.api_key is not None:  # replicas of a local Ray; see docs for clusters
-        overrides["api_key"] = settings.api_key.get_secret_value()
     args = IngressArgs(settings=overrides, num_replicas=replicas, mounts=list(mounts))
     serve.run(build_app(args), name=APP_NAME, route_prefix="/")  # first: it gets the port
     return f"http://{settings.host}:{settings.port}"

@@ -10,12 +10,13 @@ import ipaddress
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "ARENALAB_"
+MIN_API_KEY_LENGTH = 16
 DEFAULT_CORS_ORIGINS = [
     "http://localhost:8000",  # seed 000's game server
     "http://127.0.0.1:8000",
@@ -51,7 +52,9 @@ class Settings(BaseSettings):
         description="Browser origins allowed to call the API (JSON list or comma-separated).",
     )
     api_key: SecretStr | None = Field(
-        None, description="Admin key; required whenever the API binds beyond loopback."
+        None,
+        description=f"Admin key (at least {MIN_API_KEY_LENGTH} characters); required whenever "
+        "the API binds beyond loopback.",
     )
     ray_address: str | None = Field(
         None, description="Ray cluster to join (e.g. ray://head:10001 or head:6379); none = local."
@@ -112,6 +115,17 @@ class Settings(BaseSettings):
             raise ValueError("expected a sqlite:/// or postgresql+psycopg:// URL")
         return value
 
+    @field_validator("api_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        # ingest tokens are HMACs under a key derived from this one: a short (or empty)
+        # key is guessed offline from one token, and then every token can be forged
+        if value is not None and len(value.get_secret_value()) < MIN_API_KEY_LENGTH:
+            raise ValueError(
+                f"must be at least {MIN_API_KEY_LENGTH} characters (e.g. `openssl rand -hex 24`)"
+            )
+        return value
+
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
         if not self.storage:
@@ -138,6 +152,27 @@ class Settings(BaseSettings):
             return False
 
 
+def shareable(settings: Settings) -> tuple[dict[str, Any], dict[str, str]]:
+    """The settings split into overrides safe to show and the secrets, as variables.
+
+    Serve deployment arguments and job runtime_envs are shown by the Ray dashboard to
+    anyone who reaches it, so the API key and a database URL holding a password travel
+    as environment variables instead: a local Ray started after ``os.environ`` holds them
+    passes them to its workers; a cluster's nodes set them themselves (docs/cluster.md).
+    """
+    from sqlalchemy.engine import make_url  # noqa: PLC0415 - only deployers need it
+
+    public = settings.model_dump(mode="json", exclude={"api_key"})
+    secrets = {}
+    if settings.api_key is not None:
+        secrets[f"{ENV_PREFIX}API_KEY"] = settings.api_key.get_secret_value()
+    url = make_url(settings.database_url)
+    if url.password is not None:  # jobs get the URL without it: libpq reads PGPASSWORD
+        secrets[f"{ENV_PREFIX}DATABASE_URL"] = public.pop("database_url")
+        secrets["PGPASSWORD"] = str(url.password)
+    return public, secrets
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read the settings now, turning validation errors into one message per variable."""
     try:
@@ -148,7 +183,8 @@ def load_settings(**overrides: object) -> Settings:
             field = ".".join(str(part) for part in error["loc"])
             if field:
                 name = f"{ENV_PREFIX}{field.upper()}"
-                problems.append(f"{name}: {error['msg']} (got {error.get('input')!r})")
+                got = "" if field == "api_key" else f" (got {error.get('input')!r})"  # a secret
+                problems.append(f"{name}: {error['msg'].removeprefix('Value error, ')}{got}")
             else:
                 problems.append(error["msg"].removeprefix("Value error, "))
         raise SettingsError("invalid settings:\n  " + "\n  ".join(problems)) from None

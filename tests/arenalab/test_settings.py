@@ -54,6 +54,38 @@ def test_invalid_settings_name_the_variable(
 def test_exposed_bind_with_a_key_is_accepted(data_dir: Path, monkeypatch: pytest.MonkeyPatch):
     """Binding beyond loopback is allowed once an API key is set."""
     monkeypatch.setenv("ARENALAB_HOST", "0.0.0.0")
-    monkeypatch.setenv("ARENALAB_API_KEY", "s3cret")
+    monkeypatch.setenv("ARENALAB_API_KEY", "s3cret-of-16-chars")
     settings = load_settings()
-    assert not settings.is_loopback and settings.api_key.get_secret_value() == "s3cret"
+    assert not settings.is_loopback
+    assert settings.api_key.get_secret_value() == "s3cret-of-16-chars"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "127.0.0.1"])
+@pytest.mark.parametrize("key", ["", "s3cret", "x" * 15])
+def test_short_api_keys_are_refused(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, host: str, key: str
+) -> None:
+    """An empty or short key (ingest tokens are HMACs under it) names the variable, not the key."""
+    monkeypatch.setenv("ARENALAB_HOST", host)
+    monkeypatch.setenv("ARENALAB_API_KEY", key)
+    with pytest.raises(
+        SettingsError, match="ARENALAB_API_KEY: must be at least 16 characters"
+    ) as exc:
+        load_settings()
+    assert key not in str(exc.value) or not key
+
+
+def test_shareable_settings_hold_no_secret(data_dir: Path) -> None:
+    """What Serve's arguments carry (the dashboard shows them) has no key and no password."""
+    from arenalab.settings import shareable  # noqa: PLC0415
+
+    url = "postgresql+psycopg://arena:hunter2@db:5432/lab"
+    settings = load_settings(api_key="k" * 24, database_url=url)
+    public, secrets = shareable(settings)
+    assert "api_key" not in public and "database_url" not in public
+    assert "hunter2" not in str(public) and "k" * 24 not in str(public)
+    assert secrets == {"ARENALAB_API_KEY": "k" * 24, "ARENALAB_DATABASE_URL": url,
+                       "PGPASSWORD": "hunter2"}  # fmt: skip
+    assert load_settings(**public, api_key="k" * 24).port == settings.port  # replicas rebuild
+    plain = shareable(load_settings())[0]  # SQLite: nothing secret, the URL travels
+    assert plain["database_url"].startswith("sqlite:///")

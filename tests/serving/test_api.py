@@ -152,8 +152,8 @@ def test_docs_schema_cors_and_health(make_client) -> None:
 
 def test_auth_on_a_non_loopback_bind(make_client) -> None:
     """Exposed: the registry needs the key; ingestion takes the key or the episode's token."""
-    client = make_client(host="0.0.0.0", api_key="s3cret", ingest_token_ttl_s=60)
-    key = {"Authorization": "Bearer s3cret"}
+    client = make_client(host="0.0.0.0", api_key="s3cret-of-16-chars", ingest_token_ttl_s=60)
+    key = {"Authorization": "Bearer s3cret-of-16-chars"}
     assert client.post("/api/fighters", json=SEED_FIGHTER).status_code == 401
     assert (
         client.post("/api/fighters", json=SEED_FIGHTER, headers={"X-API-Key": "nope"}).status_code

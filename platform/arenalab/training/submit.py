@@ -2,8 +2,10 @@
 
 DESIGN.md 3.1: the job gets arenalab from the built wheel through the runtime_env's
 ``py_modules`` (never ``platform/`` on ``sys.path``), the validated experiment as
-``experiment.yaml`` in a small ``working_dir``, and the ``ARENALAB_*`` settings the
-caller set (so a shared database and storage are seen by both sides). The raw
+``experiment.yaml`` in a small ``working_dir``, and the non-secret ``ARENALAB_*``
+settings the caller set (so a shared database and storage are seen by both sides; the
+dashboard shows a runtime_env, so secrets stay on the nodes: docs/cluster.md). The
+staging folder is removed once the client has uploaded it. The raw
 equivalent is in docs/training.md. Clients of a token-auth head need
 ``RAY_AUTH_MODE=token`` (guides section 6).
 
@@ -35,6 +37,9 @@ AGENT_WAIT_S = 60
 """How long to retry while a freshly started head has no job agent yet."""
 LOCAL_ONLY = {"ARENALAB_RAY_ADDRESS"}
 """Settings that describe the caller's side only; the job joins its own cluster."""
+SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
+"""A setting whose name holds one of these never enters a runtime_env (the dashboard shows it)."""
+DATABASE_URL = "ARENALAB_DATABASE_URL"
 
 
 class SubmitError(RuntimeError):
@@ -81,13 +86,38 @@ def unpack_wheel(wheel: Path, out_dir: Path) -> Path:
 
 
 def job_env_vars(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The caller's ``ARENALAB_*`` settings plus the stop wait that makes pause clean."""
+    """The caller's non-secret ``ARENALAB_*`` settings plus the stop wait that makes pause clean.
+
+    A job's runtime_env is shown to anyone who can open the Ray dashboard, so no secret
+    goes in it (docs/cluster.md): the API key stays out (training never needs it) and the
+    database URL travels without its password, which the job's PostgreSQL client takes
+    from the cluster nodes' ``PGPASSWORD`` or ``~/.pgpass`` instead.
+    """
     settings = {
         name: value
-        for name, value in os.environ.items()
+        for name, value in {**os.environ, **(extra or {})}.items()
         if name.startswith("ARENALAB_") and name not in LOCAL_ONLY
     }
-    return {"RAY_JOB_STOP_WAIT_TIME_S": str(STOP_WAIT_S), **settings, **(extra or {})}
+    public = {name: value for name, value in settings.items() if not is_secret(name)}
+    if settings.get(DATABASE_URL):
+        public[DATABASE_URL] = without_password(settings[DATABASE_URL])
+    others = {name: value for name, value in (extra or {}).items() if name not in settings}
+    return {"RAY_JOB_STOP_WAIT_TIME_S": str(STOP_WAIT_S), **public, **others}
+
+
+def is_secret(name: str) -> bool:
+    """Whether a setting's name says it holds a credential (``ARENALAB_API_KEY``)."""
+    return any(word in name.removeprefix("ARENALAB_") for word in SECRET_WORDS)
+
+
+def without_password(url: str) -> str:
+    """A database URL with its password removed (SQLite URLs have none)."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415 - only jobs need it
+
+    parsed = make_url(url)
+    if parsed.password is None:
+        return url
+    return parsed._replace(password=None).render_as_string(hide_password=False)
 
 
 def _submit(client: Any, entrypoint: str, runtime_env: dict[str, Any]) -> str:
@@ -133,24 +163,28 @@ def submit_training(
     """
     from ray.job_submission import JobStatus, JobSubmissionClient  # noqa: PLC0415
 
-    staging = Path(tempfile.mkdtemp(prefix="arenalab-submit-"))
     command = ["python", "-m", "arenalab", "train", *(train_args or [])]
-    runtime_env: dict[str, Any] = {"env_vars": job_env_vars(env_vars)}
     if experiment is not None:
-        save_experiment(experiment, staging / "job" / "experiment.yaml")
-        runtime_env["working_dir"] = str(staging / "job")
         command.insert(4, "experiment.yaml")
-    if ship_code:
-        wheel = wheel or build_wheel(staging / "wheels")
-        runtime_env["py_modules"] = [str(unpack_wheel(wheel, staging / "package"))]
     entrypoint = shlex.join(command)
-    try:
-        client = JobSubmissionClient(address)
-        job_id = _submit(client, entrypoint, runtime_env)
-    except Exception as exc:
-        auth = os.environ.get("RAY_AUTH_MODE")
-        hint = "" if auth else " (a token-auth head needs RAY_AUTH_MODE=token)"
-        raise SubmitError(f"submitting to {address or 'RAY_ADDRESS'} failed: {exc}{hint}") from exc
+    # the client uploads working_dir and py_modules while submitting: then they can go
+    with tempfile.TemporaryDirectory(prefix="arenalab-submit-") as folder:
+        staging = Path(folder)
+        runtime_env: dict[str, Any] = {"env_vars": job_env_vars(env_vars)}
+        if experiment is not None:
+            save_experiment(experiment, staging / "job" / "experiment.yaml")
+            runtime_env["working_dir"] = str(staging / "job")
+        if ship_code:
+            wheel = wheel or build_wheel(staging / "wheels")
+            runtime_env["py_modules"] = [str(unpack_wheel(wheel, staging / "package"))]
+        try:
+            client = JobSubmissionClient(address)
+            job_id = _submit(client, entrypoint, runtime_env)
+        except Exception as exc:
+            auth = os.environ.get("RAY_AUTH_MODE")
+            hint = "" if auth else " (a token-auth head needs RAY_AUTH_MODE=token)"
+            where = address or "RAY_ADDRESS"
+            raise SubmitError(f"submitting to {where} failed: {exc}{hint}") from exc
     if not wait:
         return Submission(job_id, str(client.get_job_status(job_id)), entrypoint)
     deadline = time.monotonic() + timeout_s

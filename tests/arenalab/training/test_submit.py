@@ -53,3 +53,27 @@ def test_documented_raw_ray_job_submit_line_trains_and_registers(
     assert "succeeded" in done.stdout
     [model] = Registry.from_settings(settings).list_models()
     assert model.checkpoint_uri.startswith(str(settings.data_dir / "runs"))
+
+
+def test_a_job_shows_no_secret_and_leaves_no_staging_folder(
+    ray_head, settings, tiny, tmp_path, monkeypatch
+):
+    """The dashboard's runtime_env has no API key and no database password; /tmp is clean."""
+    import tempfile  # noqa: PLC0415
+
+    from arenalab.training.submit import submit_training  # noqa: PLC0415
+    from ray.job_submission import JobSubmissionClient  # noqa: PLC0415
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("ARENALAB_API_KEY", "admin-key-that-must-stay-home")
+    monkeypatch.setenv("ARENALAB_DATABASE_URL", "postgresql+psycopg://arena:hunter2@db:5432/lab")
+    job = submit_training(tiny, address=ray_head.dashboard_url, train_args=["--help"],
+                          ship_code=False, wait=True, timeout_s=120)  # fmt: skip
+    assert "Usage" in job.logs
+    shown = JobSubmissionClient(ray_head.dashboard_url).get_job_info(job.job_id).runtime_env
+    env_vars = shown["env_vars"]
+    assert "ARENALAB_API_KEY" not in env_vars
+    assert env_vars["ARENALAB_DATABASE_URL"] == "postgresql+psycopg://arena@db:5432/lab"
+    assert "hunter2" not in json.dumps(shown) and "must-stay-home" not in json.dumps(shown)
+    assert env_vars["ARENALAB_DATA_DIR"] == str(settings.data_dir)  # the rest still travels
+    assert list(tmp_path.glob("arenalab-submit-*")) == []
