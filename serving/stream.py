@@ -5,8 +5,10 @@ or a JSON list of frames. The server answers ``{"type": "ack", "frames": F,
 "messages": M}`` where F and M count everything stored so far on this socket,
 so a client keeps unacknowledged frames and resends them after a reconnect
 (duplicates are dropped on (episode_id, frame_number)). A rejected message gets
-``{"type": "error", "message": i, "status": s, "detail": ...}`` (i counts from 0)
-and stores nothing; 503 carries ``retry_after``.
+``{"type": "error", "message": i, "status": s, "detail": ...}`` (i counts from 0),
+stores nothing, and the socket keeps serving; 503 carries ``retry_after``.
+Messages are answered in order; an ack covers every message fsynced so far and is
+sent as soon as the next message is not yet stored, so pipelining never starves acks.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ async def serve(websocket: WebSocket, runtime: Runtime, caller: Principal) -> No
     try:
         while True:
             message = await websocket.receive()
+            if sender.done():  # answers can no longer be sent (the client went away)
+                return
             if message["type"] == "websocket.disconnect":
                 raise WebSocketDisconnect(message.get("code", 1000))
             data = message.get("text") or message.get("bytes") or ""
@@ -76,17 +80,28 @@ def _parse(data: str | bytes) -> list[FightFrame]:
 async def _acknowledge(
     websocket: WebSocket, pending: asyncio.Queue[tuple[int, asyncio.Future[int]]]
 ) -> None:
+    """Answer messages in order: an error per rejected one, acks coalesced but never held back.
+
+    Messages fsynced together are acknowledged once; an ack is sent as soon as the next
+    message is not yet stored (or none is waiting), so a client that keeps pipelining still
+    gets acks (they are never deferred until its stream pauses).
+    """
     frames = messages = 0
+    unacked = False
     while True:
         index, future = await pending.get()
+        if unacked and not future.done():
+            await websocket.send_json({"type": "ack", "frames": frames, "messages": messages})
+            unacked = False
         try:
             frames += await future
             messages += 1
+            unacked = True
         except Exception as exc:  # noqa: BLE001 - every failure becomes an error message
             await websocket.send_json({"type": "error", "message": index, **_describe(exc)})
-            continue
-        if pending.empty():  # coalesce: one ack for everything fsynced together
+        if unacked and pending.empty():
             await websocket.send_json({"type": "ack", "frames": frames, "messages": messages})
+            unacked = False
 
 
 def _describe(exc: Exception) -> dict:

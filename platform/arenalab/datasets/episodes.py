@@ -23,6 +23,8 @@ Rules for game frames (``docs/offline.md`` explains them with examples):
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,6 +33,7 @@ import scipy.signal
 from arenalab.datasets.schema import FRAME_SCHEMA_VERSION, ForwardCompatibilityError
 from arenalab.datasets.selection import Source
 
+logger = logging.getLogger(__name__)
 VIEW_VERSION = 1  # bump with a line in docs/offline.md when a view column changes
 DEFAULT_GAMMA = 0.99
 _VEC = pa.list_(pa.float32())
@@ -71,13 +74,17 @@ FRAME_COLUMNS = [
 ]
 
 
+class InconsistentEpisodeError(ValueError):
+    """An episode's vectors differ in length, so it cannot become transitions."""
+
+
 def vectors(column: pa.ChunkedArray | pa.Array, what: str) -> np.ndarray:
     """A list column of equal-length float vectors as a ``(rows, length)`` float32 array."""
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     lengths = pc.list_value_length(array)
     low, high = pc.min_max(lengths).values()
     if low.as_py() != high.as_py():
-        raise ValueError(f"{what} lengths differ within one episode: {low} to {high}")
+        raise InconsistentEpisodeError(f"{what} lengths differ within one episode: {low} to {high}")
     return array.flatten().to_numpy(zero_copy_only=False).astype(np.float32).reshape(len(array), -1)
 
 
@@ -189,6 +196,20 @@ def episode_transitions(
         obs_spec=frames["obs_spec"][0].as_py(),
         source=Source.GAME,
     )
+
+
+def readable_episode_transitions(frames: pa.Table, **options: object) -> pa.Table:
+    """:func:`episode_transitions`, or no rows and a warning naming a bad episode.
+
+    One episode whose observation lengths differ (stored before ingestion fixed the
+    length atomically) must not fail the selection, and so offline training, of its
+    whole fighter: it is skipped and reported in the log instead.
+    """
+    try:
+        return episode_transitions(frames, **options)
+    except InconsistentEpisodeError as exc:
+        logger.warning("skipped from the offline view: %s", exc)
+        return VIEW_SCHEMA.empty_table()
 
 
 def monte_carlo_targets(view: pa.Table) -> pa.Table:

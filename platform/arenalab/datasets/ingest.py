@@ -49,6 +49,15 @@ class EpisodeFacts:
     obs_length: int | None
     closed: bool
     checked_at: float
+    length_stored: bool = True  # False while the first frames' length is not acknowledged yet
+    length_holders: int = 0  # appends in flight that rely on that not-yet-stored length
+
+    def release_length(self, *, stored: bool) -> None:
+        """An append that relied on the length ended; unfix it if no frame of it was stored."""
+        self.length_holders -= 1
+        self.length_stored = self.length_stored or stored
+        if not self.length_stored and self.length_holders == 0:
+            self.obs_length = None
 
 
 def declared_obs_spec(metadata: dict) -> str | None:
@@ -82,8 +91,10 @@ class FrameIngestor:
             crash_hook=crash_hook,
         )
         self._episodes: dict[int, EpisodeFacts] = {}
+        self._loading: dict[int, asyncio.Future[EpisodeFacts]] = {}
         self._loop_task: asyncio.Task[None] | None = None
         self._compacting = asyncio.Lock()
+        self.compaction_error: str | None = None  # the last compaction's failure, for /health
 
     async def start(self) -> None:
         """Open this replica's log, then replay what crashed writers left behind."""
@@ -101,29 +112,43 @@ class FrameIngestor:
         await self.compact(roll=False)
 
     async def ingest(self, frames: Sequence[FightFrame]) -> int:
-        """Log frames durably; returns how many were acknowledged (all or none)."""
+        """Log frames durably; returns how many were acknowledged (all or none).
+
+        Without a declared spec the first accepted frame fixes the episode's observation
+        length. From the checks to the log's submit nothing awaits, so concurrent requests
+        (or pipelined stream messages) see that length as soon as one of them fixes it.
+        """
         if not frames:
             return 0
-        episodes: dict[int, tuple[int, str]] = {}
-        lengths: dict[int, int] = {}  # custom specs: the first frame fixes the length
+        facts = {eid: await self._facts(eid) for eid in dict.fromkeys(f.episode_id for f in frames)}
+        lengths: dict[int, int] = {}  # episodes without a length yet: the first frame fixes it
         for index, frame in enumerate(frames):
-            facts = await self._facts(frame.episode_id)
-            expected = facts.obs_length or lengths.setdefault(
+            episode = facts[frame.episode_id]
+            expected = episode.obs_length or lengths.setdefault(
                 frame.episode_id, len(frame.observation_vector)
             )
-            self._check(facts, frame, index, expected)
-            episodes[frame.episode_id] = (facts.fighter_id, facts.obs_spec)
-        payload = encode_batch(list(frames), episodes, time.time_ns() // 1000)
-        await self.wal.append(payload, len(frames))
+            self._check(episode, frame, index, expected)
         for episode_id, length in lengths.items():
-            self._episodes[episode_id].obs_length = length
+            facts[episode_id].obs_length, facts[episode_id].length_stored = length, False
+        unstored = [episode for episode in facts.values() if not episode.length_stored]
+        for episode in unstored:
+            episode.length_holders += 1
+        owners = {eid: (episode.fighter_id, episode.obs_spec) for eid, episode in facts.items()}
+        payload = encode_batch(list(frames), owners, time.time_ns() // 1000)
+        stored = False
+        try:
+            await self.wal.append(payload, len(frames))
+            stored = True
+        finally:
+            for episode in unstored:
+                episode.release_length(stored=stored)
         return len(frames)
 
     async def close_episode(self, episode_id: int, **outcome: object) -> Episode:
         """Close an episode and compact this replica's log, so its frames are in Parquet."""
         await asyncio.to_thread(self.registry.close_episode, episode_id, **outcome)
         self._episodes.pop(episode_id, None)
-        await self.compact()
+        await self._compact_logging_failure()  # closed either way; a failure retries later
         return await asyncio.to_thread(self.registry.get_episode, episode_id)
 
     async def compact(self, *, roll: bool = True) -> compaction.CompactionResult:
@@ -150,19 +175,32 @@ class FrameIngestor:
             await asyncio.sleep(min(1.0, interval))
             due = time.monotonic() - last >= interval
             if due or self.wal.segment_bytes >= self.wal.segment_max_bytes:
-                try:
-                    await self.compact()
-                except Exception:  # keep serving; the segments stay for the next try
-                    logger.exception("compaction failed")
+                await self._compact_logging_failure()
                 last = time.monotonic()
 
+    async def _compact_logging_failure(self) -> None:
+        """Compact, or log why not and keep serving: the segments stay for the next try."""
+        try:
+            await self.compact()
+        except Exception as exc:  # noqa: BLE001 - disk or storage trouble; /health reports it
+            logger.exception("compaction failed")
+            self.compaction_error = f"{type(exc).__name__}: {exc}"[:500]
+        else:
+            self.compaction_error = None
+
     async def _facts(self, episode_id: int) -> EpisodeFacts:
+        """Cached facts; one load per episode at a time, its waiters resumed in arrival order."""
         facts = self._episodes.get(episode_id)
         now = time.monotonic()
-        if facts is None or (not facts.closed and now - facts.checked_at > OPEN_EPISODE_TTL_S):
-            facts = await asyncio.to_thread(self._load_facts, episode_id, facts)
-            self._episodes[episode_id] = facts
-        return facts
+        if facts is not None and (facts.closed or now - facts.checked_at <= OPEN_EPISODE_TTL_S):
+            return facts
+        loading = self._loading.get(episode_id)
+        if loading is None:
+            loading = asyncio.ensure_future(asyncio.to_thread(self._load_facts, episode_id, facts))
+            self._loading[episode_id] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(episode_id, None))
+        loaded = await asyncio.shield(loading)  # a cancelled waiter leaves the load running
+        return self._episodes.setdefault(episode_id, loaded)
 
     def _load_facts(self, episode_id: int, cached: EpisodeFacts | None) -> EpisodeFacts:
         episode = self.registry.get_episode(episode_id)
@@ -184,6 +222,7 @@ class FrameIngestor:
             obs_length=length,
             closed=episode.status == "closed",
             checked_at=time.monotonic(),
+            length_stored=length is not None,
         )
 
     @staticmethod

@@ -8,8 +8,10 @@ import pytest
 from arenalab.datasets.episodes import (
     RLLIB_COLUMNS,
     VIEW_SCHEMA,
+    InconsistentEpisodeError,
     episode_transitions,
     monte_carlo_targets,
+    readable_episode_transitions,
 )
 from arenalab.datasets.schema import ForwardCompatibilityError
 
@@ -70,3 +72,14 @@ def test_newer_frame_schema_is_refused() -> None:
     with pytest.raises(ForwardCompatibilityError, match="schema_version 2"):
         episode_transitions(table)
     assert episode_transitions(table, max_schema_version=2).num_rows == 2
+
+
+def test_an_episode_of_mixed_observation_lengths_is_skipped_and_reported(caplog) -> None:
+    """Ten frames of 49 floats and one of 2: no rows and a warning naming the episode."""
+    frames = [frame(n, [0.5] * 49) for n in range(10)] + [frame(10, [0.5, 0.5])]
+    table = frame_table([frames], [7], fighter_id=3, obs_spec="custom")
+    with pytest.raises(InconsistentEpisodeError, match="episode 7"):
+        episode_transitions(table)
+    with caplog.at_level("WARNING"):
+        assert readable_episode_transitions(table, gamma=0.9).num_rows == 0
+    assert "observation_vector of episode 7 lengths differ" in caplog.text
