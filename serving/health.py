@@ -1,7 +1,8 @@
 """``GET /health``: Ray, database, storage and model status, and this replica's log.
 
 ``status`` is ``healthy`` (200), ``degraded`` (200: serving, but log records were
-quarantined and need a person's look, see docs/ingestion.md) or ``unhealthy`` (503).
+quarantined, or the last compaction failed, and a person should look: see
+docs/ingestion.md) or ``unhealthy`` (503).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def _ingest(runtime: Runtime) -> dict:
         "wal_segment_bytes": runtime.ingestor.wal.segment_bytes,
         "quarantined_records": quarantine.count(wal_dir),
         "quarantine_dir": str(quarantine.quarantine_dir(wal_dir)),
+        "compaction_error": runtime.ingestor.compaction_error,
     }
 
 
@@ -76,7 +78,8 @@ async def health(runtime: RuntimeDep) -> JSONResponse:
     }
     healthy = all(part["ok"] for part in parts.values())
     status = "healthy" if healthy else "unhealthy"
-    if healthy and parts["ingest"]["quarantined_records"]:
+    ingest = parts["ingest"]
+    if healthy and (ingest["quarantined_records"] or ingest["compaction_error"]):
         status = "degraded"
     body = {"status": status, **parts}
     return JSONResponse(body, status_code=200 if healthy else 503)

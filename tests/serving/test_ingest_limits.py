@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from arenalab.datasets.wal import encode_record
@@ -151,3 +152,24 @@ def test_a_poisoned_log_is_quarantined_and_the_server_serves_degraded(
     assert closed.status_code == 200 and closed.json()["frame_count"] == 1
     reasons = (wal_dir / "quarantine" / "reasons.jsonl").read_text()
     assert "Failed to convert JSON to int64" in reasons
+
+
+def test_a_failing_compaction_still_closes_the_episode_and_shows_in_health(
+    make_client, data_dir
+) -> None:
+    """Storage trouble during PATCH: the episode closes, /health says degraded, a retry lands."""
+    client = make_client(ingest_compaction_interval_s=0.2)
+    _, episode_id = _open(client)
+    assert client.post("/api/fight-frames", json=seed_frame(episode_id, 0)).status_code == 200
+    blocker = data_dir / "datasets"
+    blocker.write_text("not a folder")  # the dataset cannot be created
+    closed = client.patch(f"/api/episodes/{episode_id}", json=SEED_COMPLETE)
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    health = client.get("/health").json()
+    assert health["status"] == "degraded" and health["ingest"]["compaction_error"]
+    blocker.unlink()
+    deadline = time.monotonic() + 30
+    while client.get("/health").json()["status"] != "healthy" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert client.get("/health").json()["status"] == "healthy"
+    assert list((data_dir / "datasets" / "arena").rglob("*.parquet"))
