@@ -9,7 +9,8 @@ with hive partitioning, so the same call reads a local folder on a laptop or
 Days are pruned by the ``date=`` partition filter before any file is opened; fighters
 and closed episodes are filtered on the frame columns; frames are grouped per episode
 (a distributed shuffle) and turned into transitions by
-:func:`arenalab.datasets.episodes.episode_transitions`.
+:func:`arenalab.datasets.episodes.episode_transitions`; an episode whose vectors differ
+in length is skipped with a warning naming it, never failing the whole selection.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ import gymnasium as gym
 import numpy as np
 import pyarrow.fs as pafs
 
-from arenalab.datasets.episodes import DEFAULT_GAMMA, FRAME_COLUMNS, episode_transitions
+from arenalab.datasets.episodes import (
+    DEFAULT_GAMMA,
+    FRAME_COLUMNS,
+    readable_episode_transitions,
+)
 from arenalab.datasets.recording import SimEpisodes, sim_root
 from arenalab.datasets.schema import CUSTOM_OBS_SPEC, FRAME_SCHEMA_VERSION, dataset_root
 from arenalab.datasets.selection import Selection, Source
@@ -90,7 +95,7 @@ def read_game_view(
     frames = frames.select_columns(FRAME_COLUMNS).filter(expr=keep)
     options = {"gamma": gamma, "max_schema_version": max_schema_version}
     return frames.groupby("episode_id", num_partitions=_cluster_cpus()).map_groups(
-        episode_transitions, fn_kwargs=options, batch_format="pyarrow"
+        readable_episode_transitions, fn_kwargs=options, batch_format="pyarrow"
     )
 
 

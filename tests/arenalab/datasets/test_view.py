@@ -70,6 +70,16 @@ def test_selection_filters_fighters_days_returns_and_open_episodes(stores) -> No
         read_view(storage, parse_selector("game=pacman"), closed)
 
 
+def test_a_bad_episode_is_skipped_instead_of_failing_the_selection(stores) -> None:
+    """An episode of mixed observation lengths drops out; its fighter's other episodes stay."""
+    storage, registry = stores
+    bad = _frames(3) + [frame(3, [1.0, 2.0])]
+    fighter, (good, broken) = store_episodes(storage, registry, [_frames(4), bad],
+                                             obs_spec="custom")  # fmt: skip
+    view = read_view(storage, parse_selector(f"fighter={fighter}"), [good, broken])
+    assert _eps(view) == {f"{good}-0"} and view.count() == 4
+
+
 def test_schema_version_n_stays_readable_after_n_plus_1_adds_a_column(stores) -> None:
     """A v1 file and a v2 file with an extra column are read together by a v2 reader."""
     storage, registry = stores
