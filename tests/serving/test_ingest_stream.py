@@ -41,6 +41,22 @@ def test_pipelined_stream_cannot_change_the_length_before_the_ack(make_client) -
     assert _lengths(client, episode_id) == {49}
 
 
+def test_bad_messages_get_errors_and_the_socket_keeps_serving(make_client) -> None:
+    """Binary garbage, an empty message, JSON of the wrong shape: each an error, then acks."""
+    client = make_client()
+    episode_id = _open(client)
+    with client.websocket_connect("/api/fight-frames/stream") as ws:
+        for index, bad in enumerate([b"\xff\xfe", "", "42", '[{"episode_id": 1}]']):
+            if isinstance(bad, bytes):
+                ws.send_bytes(bad)
+            else:
+                ws.send_text(bad)
+            error = ws.receive_json()
+            assert (error["type"], error["message"], error["status"]) == ("error", index, 422)
+        ws.send_bytes(json.dumps(seed_frame(episode_id, 0)).encode())  # binary JSON is fine
+        assert ws.receive_json() == {"type": "ack", "frames": 1, "messages": 1}
+
+
 def test_concurrent_first_frames_agree_on_one_length(make_client) -> None:
     """First frames of 49 and of 2 floats race on a new episode: one length wins, the other 422."""
     client = make_client()
