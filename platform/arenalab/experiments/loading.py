@@ -75,7 +75,8 @@ def build_experiment(
             name = preset_name(name)
             environment = explicit.get("environment", Environment.PACMAN)
             kind = GAME_KINDS.get(environment, "pacman")
-            merged = deep_merge(preset_overrides(name, kind), {**explicit, "preset": name})
+            overrides = preset_overrides(name, kind, str(environment))
+            merged = deep_merge(overrides, {**explicit, "preset": name})
         return Experiment.model_validate(merged)
     except ValidationError as exc:
         raise ExperimentError(f"{source}: invalid experiment\n  " + _describe(exc)) from None

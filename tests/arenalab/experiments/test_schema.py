@@ -181,3 +181,12 @@ def test_form_schema_has_groups_types_ranges_defaults_units_and_descriptions():
     assert schema["groups"]["visualization"]["fields"]["show_grid"]["type"] == "boolean"
     assert set(schema["presets"]) == set(PRESETS)
     assert schema["algorithms"] == ["PPO", "APPO", "IMPALA", "DQN", "SAC", "TQC"]
+
+
+def test_presets_say_what_they_are_for():
+    """Débutant budgets env steps on per-move features; rapide says it is a smoke test."""
+    debutant = build_experiment(preset="débutant")
+    assert debutant.training.env_steps and debutant.game.observation == "features"
+    assert "smoke test" in PRESETS["rapide"]["description"].lower()
+    multi = build_experiment({"environment": "multiagent-pacman"}, preset="débutant")
+    assert multi.game.observation == "planes"  # the multi-agent game observes v1 only
