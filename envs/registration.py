@@ -68,14 +68,14 @@ CATALOGUE: dict[str, EnvEntry] = {
             "arenalab.envs.arena.env:ArenaEnv",
             False,
             "arena",
-            "One learning fighter against scripted or frozen opponents, arena-obs-v1.",
+            "One learning fighter against scripted or frozen opponents, arena-obs-v2 (or v1).",
         ),
         EnvEntry(
             "arenalab/MultiAgentArena-v0",
             "arenalab.envs.arena.multi_agent:MultiAgentArenaEnv",
             True,
             "arena",
-            "2-8 fighters, every one an agent, arena-obs-v1, Box(-1, 1, (4,)) actions.",
+            "2-8 fighters, every one an agent, arena-obs-v2 (or v1), Box(-1, 1, (4,)) actions.",
         ),
     )
 }

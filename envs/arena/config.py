@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-from arenalab.envs.arena.spec import MAX_FIGHTERS, SIZE_RANGE, SPEED_RANGE
+from arenalab.envs.arena.spec import (
+    MAX_FIGHTERS,
+    OBS_SPEC_V1,
+    OBS_SPEC_V2,
+    OBS_SPEC_VERSION,
+    SIZE_RANGE,
+    SPEED_RANGE,
+)
 from arenalab.envs.settings import EnvSettings
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -33,7 +40,9 @@ class ArenaConfig(EnvSettings):
     Giving ``fighters`` alone sets ``num_fighters`` to their count. ``learner`` and
     ``opponent_policy`` only matter to the single-agent view: the learner is the fighter
     the agent controls, every other fighter follows ``opponent_policy`` ("heuristic",
-    "random", or any callable mapping an ``arena-obs-v1`` vector to an action).
+    "random", or any callable mapping an observation vector to an action).
+    ``obs_spec`` chooses the layout every fighter observes: ``arena-obs-v2`` (default)
+    or ``arena-obs-v1`` (models and data from before v2).
     """
 
     max_steps: int = Field(600, ge=1, description="Steps (of 0.05 s) before truncation.")
@@ -42,6 +51,9 @@ class ArenaConfig(EnvSettings):
     arena_size: float = Field(20.0, ge=5.0, le=200.0, description="Side of the square arena.")
     learner: str | None = Field(None, description="Single-agent view: the learner's id.")
     opponent_policy: OpponentPolicy = Field("heuristic", description="Single-agent opponents.")
+    obs_spec: Literal["arena-obs-v1", "arena-obs-v2"] = Field(
+        OBS_SPEC_VERSION, description=f"Observation layout: {OBS_SPEC_V2} or {OBS_SPEC_V1}."
+    )
 
     @model_validator(mode="before")
     @classmethod

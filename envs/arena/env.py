@@ -17,9 +17,9 @@ from arenalab.envs.settings import configure_env
 from gymnasium import spaces
 
 
-def observation_space() -> spaces.Box:
-    """The ``arena-obs-v1`` Box every fighter observes."""
-    low, high = spec.bounds()
+def observation_space(version: str = spec.OBS_SPEC_VERSION) -> spaces.Box:
+    """The Box every fighter observes under ``version`` (``arena-obs-v2`` by default)."""
+    low, high = spec.bounds(version)
     return spaces.Box(low, high, dtype=np.float32)
 
 
@@ -46,19 +46,23 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
     then waits 10 steps. Bodies have radius ``0.5 * size`` and push each other apart.
     Opponents follow ``opponent_policy``: "heuristic" (attack the weakest, guard while
     cooling down or low; one instance per opponent), "random", or a callable
-    ``arena-obs-v1 -> action`` such as a frozen policy (shared by all opponents).
+    ``observation -> action`` such as a frozen policy (shared by all opponents; it sees
+    the ``obs_spec`` layout too).
 
     ## Action Space
     ``Box(-1, 1, (4,), float32)``: move x, move y, attack, block. A button fires when its
     value is > 0, so the seed's ``[1.0, 0.0, 0.0, 0]`` means "move right".
 
     ## Observation Space
-    ``arena-obs-v1``: ``Box((49,), float32)``, the fighter's own block then 7 enemy slots
-    nearest first (:mod:`arenalab.envs.arena.spec`, ``arenalab envs spec arena``).
+    ``arena-obs-v2`` (default): ``Box((86,), float32)``, the fighter's own block (with its
+    attack cooldown and guard) then 7 enemy slots nearest first (with each enemy's size,
+    cooldown, guard and reach gaps); ``obs_spec="arena-obs-v1"`` gives the 49-value v1 layout
+    (:mod:`arenalab.envs.arena.spec`, ``arenalab envs spec arena``).
 
     ## Rewards
-    Per step -0.002, +0.05 per health point dealt, -0.05 per point taken, +2 per kill,
-    -2 on death, +5 for the last fighter standing (:mod:`arenalab.envs.arena.rules`).
+    The table in :mod:`arenalab.envs.arena.rules`: per step -0.005, +0.1 per health point
+    dealt, -0.05 per point taken, +2 per kill, -2 on death, +5 for the last fighter
+    standing, -2 to every fighter still standing at the time-out.
 
     ## Episode End
     Terminated when the learner falls or at most one fighter stands
@@ -68,12 +72,14 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
     ``ArenaEnv(env_config=None, render_mode=None, **kwargs)``, validated by
     :class:`~arenalab.envs.arena.config.ArenaConfig`: ``num_fighters`` (2-8, default 2),
     ``fighters`` (list of ``{id, size, speed}``), ``arena_size`` (20), ``learner``
-    (default the first id), ``opponent_policy`` ("heuristic"), ``max_steps`` (600), and
+    (default the first id), ``opponent_policy`` ("heuristic"), ``max_steps`` (600),
+    ``obs_spec`` ("arena-obs-v2" or "arena-obs-v1"), and
     the visualization group (``fps``, ``render_scale`` in pixels per unit, ``show_grid``,
     ``show_stats``, ``highlight_path`` = trails).
 
     ## Version History
-    * v0: initial version.
+    * v0: initial version; ``arena-obs-v2`` became the default observation and a
+      time-out costs every fighter standing (the v1 layout stays available).
     """
 
     metadata: dict[str, Any] = {"render_modes": RENDER_MODES, "render_fps": 10}
@@ -90,7 +96,7 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
         )
         self.game = ArenaGame(self.config)
         self.learner = self.config.fighter_ids.index(self.config.learner)
-        self.observation_space = observation_space()
+        self.observation_space = observation_space(self.config.obs_spec)
         self.action_space = action_space()
         self._opponents: dict[int, Policy] = {}
         self._actions: list[Any] = [(0.0, 0.0, 0.0, 0.0)] * self.game.count
@@ -126,7 +132,7 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
         reward = game.step(actions)[learner]
         self._observe()
         terminated = game.over or not game.alive[learner]
-        truncated = not terminated and game.steps >= self.config.max_steps
+        truncated = not terminated and game.timed_out
         info = self._info()
         if terminated or truncated:
             info["is_victory"] = game.winner == learner

@@ -76,6 +76,11 @@ class ArenaGame:
         """True once at most one fighter is standing."""
         return self.standing <= 1
 
+    @property
+    def timed_out(self) -> bool:
+        """True when ``max_steps`` ran out with two or more fighters standing."""
+        return not self.over and self.steps >= self.config.max_steps
+
     def step(self, actions: Sequence[Sequence[float]]) -> list[float]:
         """Apply one ``(move_x, move_y, attack, block)`` per seat; return per-seat rewards.
 
@@ -87,8 +92,6 @@ class ArenaGame:
         count, alive, positions = self.count, self.alive, self.positions
         acted = list(alive)
         for i in range(count):
-            if self.cooldown[i]:
-                self.cooldown[i] -= 1
             if not alive[i]:
                 self.velocities[i] = [0.0, 0.0]
                 self.blocking[i] = self.attacking[i] = False
@@ -156,21 +159,37 @@ class ArenaGame:
         for attacker, target in set(hits):
             if self.died[target]:
                 rewards[attacker] += reward.kill
+        self.cooldown = [c - 1 if c else 0 for c in self.cooldown]
         self.steps += 1
         if self.over:
             standing = [i for i in range(count) if alive[i]]
             if standing:
                 self.winner = standing[0]
                 rewards[self.winner] += reward.win
+        elif self.timed_out:
+            for i in range(count):
+                if alive[i]:
+                    rewards[i] += reward.timeout
         if self.trail is not None:
             self.trail[self.steps % TRAIL_LENGTH] = positions
         return rewards
 
+    def cooldown_share(self, seat: int) -> float:
+        """Share of ``seat``'s attack cooldown still to wait; 0 means an attack now lands."""
+        return self.cooldown[seat] / rules.ATTACK_COOLDOWN
+
     def observation(self, seat: int) -> np.ndarray:
-        """``arena-obs-v1`` for ``seat``: the same encoder the game-frame path uses."""
+        """``config.obs_spec`` for ``seat``: the same encoder the game-frame path uses."""
         positions, velocities, health = self.positions, self.velocities, self.health
         enemies = [
-            (*positions[j], *velocities[j], health[j])
+            (
+                *positions[j],
+                *velocities[j],
+                health[j],
+                self.sizes[j],
+                self.cooldown_share(j),
+                float(self.blocking[j]),
+            )  # fmt: skip
             for j in range(self.count)
             if j != seat and self.alive[j]
         ]
@@ -182,22 +201,30 @@ class ArenaGame:
             self.speeds[seat],
             enemies,
             self.config.arena_size,
+            cooldown=self.cooldown_share(seat),
+            blocking=float(self.blocking[seat]),
+            version=self.config.obs_spec,
         )
 
     def frame(self, seat: int) -> dict[str, Any]:
-        """Seat ``seat``'s view as a seed-000 fight frame (positions, health, enemies)."""
+        """Seat ``seat``'s view as a seed-000 fight frame, plus the fields v2 reads."""
         ids = self.config.fighter_ids
         return {
             "frame_number": self.steps,
             "fighter_position": list(self.positions[seat]),
             "fighter_velocity": list(self.velocities[seat]),
             "fighter_health": self.health[seat],
+            "fighter_cooldown": self.cooldown_share(seat),
+            "fighter_blocking": self.blocking[seat],
             "enemies_state": [
                 {
                     "id": ids[j],
                     "pos": list(self.positions[j]),
                     "vel": list(self.velocities[j]),
                     "health": self.health[j],
+                    "size": self.sizes[j],
+                    "cooldown": self.cooldown_share(j),
+                    "blocking": self.blocking[j],
                 }
                 for j in range(self.count)
                 if j != seat

@@ -1,9 +1,11 @@
-"""A scripted fighter that reads only ``arena-obs-v1``, so it can drive sim or game fighters.
+"""A scripted fighter that reads only observations, so it can drive sim or game fighters.
 
 It picks the weakest enemy (nearest on ties), walks to it and swings when it is in
 reach, then keeps its guard up while its own attack cools down; when its health is low
-and an enemy is close it backs away with its guard up. The cooldown is not in the
-observation, so the policy counts it itself: use one instance per fighter.
+and an enemy is close it backs away with its guard up. Under ``arena-obs-v2`` it reads
+its cooldown and each enemy's size from the observation and keeps no state; under
+``arena-obs-v1`` (no cooldown in the vector) it counts its cooldown itself and assumes
+enemies of size 1, so use one instance per fighter there.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from arenalab.envs.arena import rules, spec
 
 LOW_HEALTH = 0.3
 DANGER_MARGIN = 1.0  # world units beyond an assumed reach of an enemy of size 1
+COOLDOWN = len(spec.V1_OWN)  # index of self.cooldown in v2
+SIZE_IN_SLOT = len(spec.V1_ENEMY)  # index of enemy.size within a v2 slot
 
 
 class ArenaHeuristic:
@@ -29,27 +33,33 @@ class ArenaHeuristic:
     def __call__(self, obs: np.ndarray) -> np.ndarray:
         """Choose move, attack and block for one observation (plain floats: it runs per step)."""
         values = obs.tolist() if isinstance(obs, np.ndarray) else list(obs)
+        layout = spec.layout_of(values)
         health, size = values[4], values[5]
-        self.cooling = max(self.cooling - 1, 0)
-        enemies = []  # (health, distance, dx, dy), nearest first as in the slots
+        if layout.extended:
+            cooling = values[COOLDOWN] > 0.0
+        else:
+            self.cooling = max(self.cooling - 1, 0)
+            cooling = self.cooling > 0
+        enemies = []  # (health, distance, dx, dy, body radius), nearest first as in the slots
         for slot in range(spec.MAX_ENEMIES):
-            base = spec.OWN_SIZE + slot * spec.SLOT_SIZE
+            base = layout.own_size + slot * layout.slot_size
             if values[base + 5] <= 0.0:
                 break  # occupied slots come first
             dx, dy = values[base] * self.half, values[base + 1] * self.half
-            enemies.append((values[base + 4], math.hypot(dx, dy), dx, dy))
+            enemy_size = values[base + SIZE_IN_SLOT] if layout.extended else 1.0
+            body = rules.BODY_RADIUS * enemy_size
+            enemies.append((values[base + 4], math.hypot(dx, dy), dx, dy, body))
         move_x = move_y = 0.0
         attack = block = -1.0
         if enemies:
-            _, dist, dx, dy = enemies[0]
+            _, dist, dx, dy, _ = enemies[0]
             if health < LOW_HEALTH and dist < rules.REACH + rules.BODY_RADIUS + DANGER_MARGIN:
                 move_x, move_y, block = -dx / max(dist, 1e-6), -dy / max(dist, 1e-6), 1.0
             else:
-                _, dist, dx, dy = min(enemies, key=lambda e: (e[0], e[1]))
+                _, dist, dx, dy, enemy_body = min(enemies, key=lambda e: (e[0], e[1]))
                 reach = rules.REACH * size
-                enemy_body = rules.BODY_RADIUS  # enemy sizes are not observed: assume size 1
                 if dist - enemy_body <= reach:
-                    if self.cooling:
+                    if cooling:
                         block = 1.0
                     else:
                         attack = 1.0

@@ -27,14 +27,15 @@ class MultiAgentArenaEnv(MultiAgentEnv):
     Every agent: ``Box(-1, 1, (4,), float32)`` (move x, move y, attack, block).
 
     ## Observation Space
-    Every agent: ``arena-obs-v1``, ``Box((49,), float32)``.
+    Every agent: ``obs_spec``, by default ``arena-obs-v2``, ``Box((86,), float32)``.
 
     ## Rewards
     Per fighter, as in :mod:`arenalab.envs.arena.rules`.
 
     ## Episode End
     ``__all__`` terminates when at most one fighter stands (the winner's final info has
-    ``is_victory`` True) and truncates after ``max_steps``.
+    ``is_victory`` True) and truncates after ``max_steps`` (every fighter standing then
+    pays the time-out reward).
 
     ## Arguments
     :class:`~arenalab.envs.arena.config.ArenaConfig` (``learner`` and ``opponent_policy``
@@ -61,7 +62,8 @@ class MultiAgentArenaEnv(MultiAgentEnv):
         self.possible_agents = self.config.fighter_ids
         self.agents = list(self.possible_agents)
         self.seats = {agent: seat for seat, agent in enumerate(self.possible_agents)}
-        self.observation_spaces = {agent: observation_space() for agent in self.possible_agents}
+        space = observation_space(self.config.obs_spec)
+        self.observation_spaces = {agent: space for agent in self.possible_agents}
         self.action_spaces = {agent: action_space() for agent in self.possible_agents}
         self._rng: np.random.Generator | None = None
         self._actions: list[Any] = [(0.0, 0.0, 0.0, 0.0)] * self.game.count
@@ -87,7 +89,7 @@ class MultiAgentArenaEnv(MultiAgentEnv):
             actions[seats[agent]] = check_action(action_dict[agent], agent)
         rewards = game.step(actions)
         over = game.over
-        truncated = not over and game.steps >= self.config.max_steps
+        truncated = game.timed_out
         died = game.died
         observations = {a: game.observation(seats[a]) for a in acting}
         reward_dict = {a: rewards[seats[a]] for a in acting}

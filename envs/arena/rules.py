@@ -7,30 +7,40 @@ inside the walls and overlapping fighters are pushed apart. A fighter's body rad
 hits every living enemy whose body is within reach. Attacks need the button, no block,
 and a ready cooldown; a blocked hit does ``BLOCK_FACTOR`` of its damage.
 
-Rewards, per fighter per step (``ArenaRewards``):
+Rewards, per fighter per step (``ArenaRewards``), the one reward table (docs/envs.md
+links here):
 
 =================  ===============================================
 Event              Reward
 =================  ===============================================
-every step         -0.002 (a nudge to engage)
-damage dealt       +0.05 per health point (a clean hit: +0.5)
-damage taken       -0.05 per health point
+every step         -0.005 (a nudge to engage: -2.5 over a 500-step battle)
+damage dealt       +0.1 per health point (a clean hit: +1.0)
+damage taken       -0.05 per health point (a clean hit: -0.5)
 kill               +2.0 per enemy that dies from this step's hits
 death              -2.0
 win                +5.0 for the last fighter standing
+timeout            -5.0 to every fighter still standing when ``max_steps`` runs out
 =================  ===============================================
+
+Why this shape: a battle that runs out the clock costs everyone standing more than a
+knock-out loss (time-out plus step costs: -7.5 over 500 steps with no hit traded, a
+loss -7 before the damage it dealt), so neither evading nor turtling behind a guard is
+ever a safe optimum; dealing damage pays twice what taking it costs, so an even
+exchange of hits is worth more than keeping away; and a win (+5, +2 for the kill,
++10 for the damage) dwarfs every other outcome. Between two time-outs, the damage terms
+still rank the fighter that dealt more above the one that took more.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from arenalab.envs.arena.spec import BODY_RADIUS as BODY_RADIUS  # the observation's gaps use
 from arenalab.envs.arena.spec import HEALTH_SCALE, VELOCITY_SCALE
+from arenalab.envs.arena.spec import REACH as REACH  # the same bodies and reaches
 
 DT = 0.05
 BASE_SPEED = VELOCITY_SCALE / 2.0  # so the fastest fighter (speed 2) reads velocity 1.0
-BODY_RADIUS = 0.5
-REACH = 1.5
 ATTACK_DAMAGE = 10.0
 ATTACK_COOLDOWN = 10
 BLOCK_FACTOR = 0.25
@@ -43,12 +53,13 @@ SPAWN_RADIUS = 0.35  # fraction of the arena side
 class ArenaRewards:
     """Per-step reward weights for one fighter."""
 
-    step: float = -0.002
-    damage_dealt: float = 0.05
+    step: float = -0.005
+    damage_dealt: float = 0.1
     damage_taken: float = -0.05
     kill: float = 2.0
     death: float = -2.0
     win: float = 5.0
+    timeout: float = -5.0
 
 
 ARENA_REWARDS = ArenaRewards()

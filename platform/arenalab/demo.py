@@ -18,7 +18,7 @@ import httpx
 
 from arenalab.doctor import Check, run_checks
 from arenalab.envs.arena import ArenaEnv
-from arenalab.envs.arena.spec import OBS_SPEC_VERSION
+from arenalab.envs.arena.spec import OBS_SIZE, OBS_SPEC_VERSION
 from arenalab.experiments import build_experiment
 from arenalab.registry import Registry
 from arenalab.settings import Settings
@@ -96,7 +96,7 @@ def train_the_fighter(demo: Demo) -> None:
 
 def act_in_real_time(demo: Demo) -> None:
     """The game asks the fighter's best model for an action, as its AI fighters will."""
-    observation = [0.0] * 49
+    observation = [0.0] * OBS_SIZE  # arena-obs-v2, what arena training observes
     answer = demo.api.post(f"/api/fighters/{demo.facts['fighter_id']}/act",
                            json={"observation": observation})  # fmt: skip
     demo.report(f"act: {answer.raise_for_status().json()}")

@@ -9,6 +9,7 @@ import pytest
 from arenalab.envs.arena import ARENA_REWARDS, ArenaEnv, MultiAgentArenaEnv, spec
 from arenalab.envs.arena.config import ArenaConfig
 from arenalab.envs.arena.game import ArenaGame
+from arenalab.experiments.environments import ARENA_OBS_SPEC
 from ray.rllib.utils.pre_checks.env import check_multiagent_environments
 
 
@@ -112,24 +113,108 @@ def test_frame_function_orders_skips_and_zero_fills() -> None:
             {"id": 4, "pos": [0.0, 6.0], "health": 0},
         ],
     }
-    obs = spec.observation_from_frame(frame, arena_size=20.0)
-    assert obs.shape == (spec.OBS_SIZE,) == (49,) and obs.dtype == np.float32
+    obs = spec.observation_from_frame(frame, arena_size=20.0, version=spec.OBS_SPEC_V1)
+    assert obs.shape == (49,) and obs.dtype == np.float32
     assert obs[:7].tolist() == pytest.approx([0.0, 0.5, 0.1, 0.05, 1.0, 1.0, 1.0])
     assert obs[7:13].tolist() == pytest.approx([0.1, 0.0, -0.2, 0.0, 0.4, 1.0])
     assert obs[13:19].tolist() == pytest.approx([1.0, -0.5, 0.0, 0.0, 0.9, 1.0])
     assert not obs[19:].any()
     with pytest.raises(ValueError, match="enemies_state\\[0\\]"):
         spec.observation_from_frame({**frame, "enemies_state": [{"pos": [1.0]}]}, arena_size=20)
+    with pytest.raises(ValueError, match="obs_spec"):
+        spec.observation_from_frame(frame, arena_size=20.0, version="arena-obs-v9")
+
+
+def test_v2_frames_carry_cooldowns_guards_and_sizes() -> None:
+    """v2 reads the optional frame fields; absent ones mean ready, unguarded and size 1."""
+    frame = {
+        "fighter_position": [0.0, 5.0],
+        "fighter_health": 100.0,
+        "fighter_velocity": [1.0, 0.5],
+        "fighter_cooldown": 0.4,
+        "fighter_blocking": True,
+        "enemies_state": [
+            {"id": 2, "pos": [10.0, 0.0], "health": 90},
+            {"id": 3, "pos": [1.0, 5.0], "health": 40, "size": 1.5, "cooldown": 0.7,
+             "blocking": True},
+        ],
+    }  # fmt: skip
+    obs = spec.observation_from_frame(frame, arena_size=20.0)
+    assert obs.shape == (spec.OBS_SIZE,) == (86,)
+    assert obs[:9].tolist() == pytest.approx([0.0, 0.5, 0.1, 0.05, 1.0, 1.0, 1.0, 0.4, 1.0])
+    # 1 unit away, size 1.5: my reach (1.5) passes its body (0.75) by 1.25; its reach by 1.75
+    near = [0.1, 0.0, 0.0, 0.0, 0.4, 1.0, 1.5, 0.7, 1.0, -0.625, -0.875]
+    assert obs[9:20].tolist() == pytest.approx(near)
+    far = [1.0, -0.5, 0.0, 0.0, 0.9, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0]  # gaps clipped at 1
+    assert obs[20:31].tolist() == pytest.approx(far)
+    assert not obs[31:].any()
+    v1 = spec.observation_from_frame(frame, arena_size=20.0, version=spec.OBS_SPEC_V1)
+    np.testing.assert_array_equal(v1, v1_part(obs))
+
+
+def v1_part(obs: np.ndarray) -> np.ndarray:
+    """The v1 vector inside a v2 one: each v2 block starts with v1's fields."""
+    v1 = spec.LAYOUTS[spec.OBS_SPEC_V1]
+    own = obs[: v1.own_size]
+    slots = obs[spec.OWN_SIZE :].reshape(spec.MAX_ENEMIES, spec.SLOT_SIZE)[:, : v1.slot_size]
+    return np.concatenate([own, slots.ravel()])
+
+
+def test_v2_shows_what_decides_a_fight() -> None:
+    """After a swing the attacker reads its cooldown running down; the target's guard shows."""
+    fighters = [{"id": "a"}, {"id": "b", "size": 1.5}]
+    game = placed({"fighters": fighters}, [[0.0, 0.0], [1.5, 0.0]])
+    game.step(np.array([[0, 0, 1.0, 0], [0, 0, 0, 1.0]]))
+    own, slot = slice(7, 9), slice(spec.OWN_SIZE + 6, spec.OWN_SIZE + 9)  # size, cooldown, guard
+    a, b = game.observation(0), game.observation(1)
+    assert a[own].tolist() == pytest.approx([0.9, 0.0]) and b[own].tolist() == [0.0, 1.0]
+    assert a[slot].tolist() == pytest.approx([1.5, 0.0, 1.0])  # b: size 1.5, ready, guarding
+    assert b[slot].tolist() == pytest.approx([1.0, 0.9, 0.0])
+    readings = []
+    for _ in range(10):
+        readings.append(round(float(game.observation(0)[7]), 2))
+        before = game.health[1]
+        game.step(np.array([[0, 0, 1.0, 0], [0, 0, 0, 0]]))
+        if game.health[1] < before:
+            break
+    assert readings == [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0]  # lands at 0
+
+
+def test_v1_is_still_produced_when_asked() -> None:
+    """obs_spec=arena-obs-v1 gives the 49 values of v1, the same fight as v2 otherwise."""
+    old, new = ArenaEnv({"obs_spec": "arena-obs-v1"}), ArenaEnv()
+    assert old.observation_space.shape == (49,) and new.observation_space.shape == (86,)
+    obs_old, _ = old.reset(seed=4)
+    obs_new, _ = new.reset(seed=4)
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        np.testing.assert_array_equal(obs_old, v1_part(obs_new))
+        assert old.observation_space.contains(obs_old) and new.observation_space.contains(obs_new)
+        action = rng.uniform(-1, 1, 4)
+        obs_old, *_ = old.step(action)
+        obs_new, *_ = new.step(action)
+    multi = MultiAgentArenaEnv({"obs_spec": "arena-obs-v1"})
+    assert multi.observation_spaces["fighter_0"].shape == (49,)
 
 
 def test_spec_json_is_published_and_consistent() -> None:
     """The JSON spec round-trips and its names/offsets agree with the Box space."""
     published = json.loads(json.dumps(spec.spec_json()))
-    assert published["version"] == "arena-obs-v1" and published["length"] == 49
-    assert len(published["names"]) == len(set(published["names"])) == 49
+    assert published["version"] == "arena-obs-v2" and published["length"] == 86
+    assert len(published["names"]) == len(set(published["names"])) == 86
+    assert published["names"][7:9] == ["self.cooldown", "self.blocking"]
     assert published["names"][spec.OWN_SIZE] == "enemy0.rel_x"
-    assert [f["offset"] for f in published["own"]] == list(range(7))
+    v2_slot = ["size", "cooldown", "blocking", "reach_gap", "threat_gap"]
+    assert [f["name"] for f in published["enemy_slots"]["fields"]][-5:] == v2_slot
+    assert [f["offset"] for f in published["own"]] == list(range(9))
     assert ArenaEnv().observation_space.shape == (published["length"],)
+    old = json.loads(json.dumps(spec.spec_json("arena-obs-v1")))
+    assert old["version"] == "arena-obs-v1" and old["length"] == len(old["names"]) == 49
+    v2_only = {"self.cooldown", "self.blocking"} | {
+        f"enemy{k}.{name}" for k in range(7) for name in v2_slot
+    }
+    assert old["names"] == [name for name in published["names"] if name not in v2_only]
+    assert ARENA_OBS_SPEC == spec.OBS_SPEC_VERSION  # what new training declares
 
 
 def test_single_agent_view_same_seed_same_trajectory() -> None:
@@ -165,7 +250,7 @@ def test_single_agent_view_ends_when_the_learner_falls_or_time_runs_out() -> Non
 
 
 def test_callable_opponent_gets_arena_observations() -> None:
-    """A callable opponent (e.g. a frozen policy) is called with arena-obs-v1 vectors."""
+    """A callable opponent (e.g. a frozen policy) is called with the env's vectors (v2)."""
     seen = []
 
     def frozen(obs: np.ndarray) -> np.ndarray:
@@ -175,7 +260,7 @@ def test_callable_opponent_gets_arena_observations() -> None:
     env = ArenaEnv({"num_fighters": 4, "opponent_policy": frozen})
     env.reset(seed=0)
     env.step(np.zeros(4))
-    assert seen == [(49,)] * 3
+    assert seen == [(86,)] * 3
 
 
 def test_multi_agent_passes_rllib_check_and_a_random_rollout() -> None:

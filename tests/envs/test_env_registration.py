@@ -31,7 +31,7 @@ def test_gym_make_passes_keyword_config_and_validates_it() -> None:
     with pytest.raises(ValueError, match="pellet_density"):
         gym.make("arenalab/PacMan-v0", pellet_density=2.0)
     arena = gym.make("arenalab/Arena-v0", num_fighters=6)
-    assert arena.observation_space.shape == (49,)
+    assert arena.observation_space.shape == (86,)  # arena-obs-v2
 
 
 def test_catalogue_lists_every_env_and_makes_it() -> None:

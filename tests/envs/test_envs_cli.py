@@ -21,10 +21,14 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_spec_arena_prints_the_published_json() -> None:
-    """The printed spec is exactly the library's arena-obs-v1 JSON."""
+    """The printed spec is exactly the library's current (v2) JSON; v1 prints by name."""
     result = run("spec", "arena")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == json.loads(json.dumps(spec_json()))
+    assert json.loads(result.stdout)["version"] == "arena-obs-v2"
+    old = CliRunner().invoke(envs_cli.app, ["spec", "arena-obs-v1"])
+    assert old.exit_code == 0, old.output
+    assert json.loads(old.stdout) == json.loads(json.dumps(spec_json("arena-obs-v1")))
 
 
 def test_spec_pacman_depends_on_grid_size_and_bad_input_fails() -> None:

@@ -54,7 +54,7 @@ FRAME_SCHEMA = pa.schema(
 )
 
 # Declared observation specs and their vector length, as the envs publish them.
-_KNOWN_OBS_SPECS = {arena_spec.OBS_SPEC_VERSION: arena_spec.OBS_SIZE}
+_KNOWN_OBS_SPECS = dict(arena_spec.OBS_SIZES)  # arena-obs-v1 (49) and arena-obs-v2 (86)
 
 
 class ForwardCompatibilityError(RuntimeError):

@@ -156,11 +156,11 @@ def closed_episode_ids(registry: Registry, selection: Selection) -> list[int]:
 def observation_space(obs_spec: str, length: int) -> gym.spaces.Box:
     """The Box a policy sees: the arena's published bounds, or unbounded for ``custom``."""
     if obs_spec != CUSTOM_OBS_SPEC:
-        from arenalab.envs.arena import OBS_SIZE, OBS_SPEC_VERSION  # noqa: PLC0415
         from arenalab.envs.arena.env import observation_space as arena_space  # noqa: PLC0415
+        from arenalab.envs.arena.spec import OBS_SIZES  # noqa: PLC0415
 
-        if obs_spec == OBS_SPEC_VERSION and length == OBS_SIZE:
-            return arena_space()
+        if OBS_SIZES.get(obs_spec) == length:
+            return arena_space(obs_spec)
     return gym.spaces.Box(-np.inf, np.inf, (length,), np.float32)
 
 

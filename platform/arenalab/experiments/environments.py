@@ -21,7 +21,11 @@ SINGLE_POLICY = "default_policy"
 LEAGUE_POLICY = "league"
 LEAGUE_SLOTS = 3
 LEAGUE_HEURISTIC = "league_heuristic"
+LEAGUE_HEURISTIC_DRAWS = LEAGUE_SLOTS
+"""The heuristic fills half the league's seats: the anchor every model is scored against."""
 SCRIPTED_MODULES = {LEAGUE_HEURISTIC: "arenalab.training.league:HeuristicModule"}
+ARENA_OBS_SPEC = "arena-obs-v2"
+"""What new arena training observes (arenalab.envs.arena.spec.OBS_SPEC_VERSION)."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,8 @@ class SeatPolicies:
         """The policy that acts for ``agent_id``; league seats draw a member per episode."""
         policy = self.seats[agent_id]
         if policy == LEAGUE_POLICY:
-            draw = zlib.crc32(str(getattr(episode, "id_", "")).encode()) % (LEAGUE_SLOTS + 1)
+            draws = LEAGUE_SLOTS + LEAGUE_HEURISTIC_DRAWS
+            draw = zlib.crc32(str(getattr(episode, "id_", "")).encode()) % draws
             return league_slot(draw) if draw < LEAGUE_SLOTS else LEAGUE_HEURISTIC
         return policy
 
@@ -137,6 +142,7 @@ def arena_spec(game: ArenaGame, config: dict[str, Any]) -> EnvSpec:
     learners = [str(fighter) for fighter in game.fighters] or ["0"]  # "0": no registry id
     others = [f"opponent_{seat}" for seat in range(len(learners), game.num_fighters)]
     env_config = {
+        "obs_spec": ARENA_OBS_SPEC,
         **{key: value for key, value in config.items() if key not in {"fighters", "opponents"}},
         "fighters": [{"id": seat} for seat in learners + others],
     }
@@ -146,7 +152,7 @@ def arena_spec(game: ArenaGame, config: dict[str, Any]) -> EnvSpec:
             "arenalab/Arena-v0",
             "arenalab.envs.arena:ArenaEnv",
             {**env_config, "learner": learners[0], "opponent_policy": game.opponents},
-            obs_spec="arena-obs-v1",
+            obs_spec=env_config["obs_spec"],
             fighter_of={SINGLE_POLICY: game.fighters[0]} if game.fighters else {},
         )
     trained = [fighter_policy(learner) for learner in learners]
@@ -161,7 +167,7 @@ def arena_spec(game: ArenaGame, config: dict[str, Any]) -> EnvSpec:
         policies=trained + (league_members() if league else []),
         policies_to_train=trained,
         mapping=SeatPolicies(seats),
-        obs_spec="arena-obs-v1",
+        obs_spec=env_config["obs_spec"],
         fighter_of=fighter_of,
         scripted=SCRIPTED_MODULES if league else {},
     )

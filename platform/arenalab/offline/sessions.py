@@ -33,12 +33,18 @@ def memoryless_heuristic(arena_size: float = ARENA_SIZE) -> Policy:
 
 
 def arena_config(
-    learner: dict[str, float] | None = None, opponent: str = "random", max_steps: int = 200
+    learner: dict[str, float] | None = None,
+    opponent: str = "random",
+    max_steps: int = 200,
+    obs_spec: str = "arena-obs-v1",
 ) -> dict[str, Any]:
-    """Config of a two-fighter arena: the learner (optional size/speed) against ``opponent``."""
+    """Config of a two-fighter arena: the learner (optional size/speed) against ``opponent``.
+
+    ``obs_spec`` defaults to ``arena-obs-v1``, the vectors the seed's game posts today.
+    """
     fighters = [{"id": str(LEARNER_ID), **(learner or {})}, {"id": str(OPPONENT_ID)}]
     return {"fighters": fighters, "opponent_policy": opponent, "max_steps": max_steps,
-            "arena_size": ARENA_SIZE}  # fmt: skip
+            "arena_size": ARENA_SIZE, "obs_spec": obs_spec}  # fmt: skip
 
 
 def scripted_episodes(

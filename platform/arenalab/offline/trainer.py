@@ -57,10 +57,10 @@ class OfflineResult:
 
 
 def env_id_for(obs_spec: str, game: str) -> str:
-    """The env a model of this spec plays in: the arena for arena-obs-v1, else the dataset."""
-    from arenalab.envs.arena import OBS_SPEC_VERSION  # noqa: PLC0415
+    """The env a model of this spec plays in: the arena for its specs (v1, v2), else the dataset."""
+    from arenalab.envs.arena.spec import OBS_SIZES  # noqa: PLC0415
 
-    return ARENA_ENV_ID if obs_spec == OBS_SPEC_VERSION else f"dataset:{game}"
+    return ARENA_ENV_ID if obs_spec in OBS_SIZES else f"dataset:{game}"
 
 
 def train_offline(
@@ -89,7 +89,7 @@ def train_offline(
     env_id = env_id_for(obs_spec, selection.game)
     if evaluate_episodes and env_id != ARENA_ENV_ID:
         raise ValueError(
-            f"evaluate needs arena-obs-v1 episodes; the selection's obs_spec is {obs_spec!r}"
+            f"evaluate needs arena-obs-v1/-v2 episodes; the selection's obs_spec is {obs_spec!r}"
         )
 
     def build_view() -> Any:

@@ -2,12 +2,15 @@
 
 Every ``REFRESH_EVERY`` iterations the learner's weights are copied into one league
 slot, round robin over ``LEAGUE_SLOTS`` slots, so the slots hold versions from
-roughly 1, 2 and 3 refresh periods ago; each episode's opponent seats draw a slot or
-the scripted heuristic (:class:`arenalab.experiments.environments.SeatPolicies`),
-which plays as :class:`HeuristicModule`, an RLModule with no weights to train. The copy follows the
-verified recipe in guides/rllib-tune.md 4: read the trained weights from the learner
-group and push them to every env runner with ``foreach_env_runner`` (``sync_weights``
-silently skips them).
+roughly 1, 2 and 3 refresh periods ago; each episode's opponent seats draw a slot or,
+half of the time, the scripted heuristic
+(:class:`arenalab.experiments.environments.SeatPolicies`), which plays as
+:class:`HeuristicModule`, an RLModule with no weights to train. The heuristic is the
+anchor every fighter is scored against, so the learner meets it from the first
+iteration, while the slots still hold untrained networks (easy prey to learn to hit).
+The copy follows the verified recipe in guides/rllib-tune.md 4: read the trained
+weights from the learner group and push them to every env runner with
+``foreach_env_runner`` (``sync_weights`` silently skips them).
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ class HeuristicModule(TorchRLModule):
     Its action distribution is a Gaussian centred on the heuristic's action with a
     negligible spread. It is never in ``policies_to_train`` and implements no
     ValueFunctionAPI (no value targets); ``model_config`` is the arena's env_config.
+    One instance serves a whole batch of observations from many episodes: that is right
+    under ``arena-obs-v2``, where the heuristic reads its cooldown from each observation
+    and keeps no state (under v1 its cooldown counter would be shared by the batch).
     """
 
     def setup(self) -> None:
