@@ -62,7 +62,7 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
     ## Rewards
     The table in :mod:`arenalab.envs.arena.rules`: per step -0.005, +0.1 per health point
     dealt, -0.05 per point taken, +2 per kill, -2 on death, +5 for the last fighter
-    standing, -2 to every fighter still standing at the time-out.
+    standing, -5 to every fighter still standing at the time-out.
 
     ## Episode End
     Terminated when the learner falls or at most one fighter stands

@@ -6,9 +6,10 @@ import json
 
 import numpy as np
 import pytest
-from arenalab.envs.arena import ARENA_REWARDS, ArenaEnv, MultiAgentArenaEnv, spec
+from arenalab.envs.arena import ARENA_REWARDS, ArenaEnv, ArenaHeuristic, MultiAgentArenaEnv, spec
 from arenalab.envs.arena.config import ArenaConfig
 from arenalab.envs.arena.game import ArenaGame
+from arenalab.envs.evaluation import play_episodes
 from arenalab.experiments.environments import ARENA_OBS_SPEC
 from ray.rllib.utils.pre_checks.env import check_multiagent_environments
 
@@ -60,6 +61,39 @@ def test_a_kill_ends_the_fight_and_pays_kill_and_win() -> None:
     r = ARENA_REWARDS
     assert rewards["fighter_0"] == pytest.approx(r.step + 10 * r.damage_dealt + r.kill + r.win)
     assert rewards["fighter_1"] == pytest.approx(r.step + 10 * r.damage_taken + r.death)
+
+
+def flee(obs: np.ndarray) -> np.ndarray:
+    """Run straight away from the nearest enemy, guard down: evasion."""
+    away = -obs[spec.OWN_SIZE : spec.OWN_SIZE + 2]
+    return np.array([*away / max(float(np.hypot(*away)), 1e-6), -1.0, -1.0], np.float32)
+
+
+def test_a_time_out_by_evasion_scores_below_a_won_fight() -> None:
+    """Fleeing to the time-out pays the time-out on top of the step costs; winning pays."""
+    rewards = ARENA_REWARDS
+    env = ArenaEnv({"opponent_policy": "random", "max_steps": 120})
+    fled = play_episodes(env, flee, 5, 0)
+    assert fled.mean_length == 120 and fled.win_rate == 0.0  # every battle timed out
+    assert fled.mean_return <= 120 * rewards.step + rewards.timeout + 1e-9
+    passive = ArenaEnv({"opponent_policy": lambda obs: np.zeros(4, np.float32)})
+    won = play_episodes(passive, ArenaHeuristic(20.0), 5, 0)
+    assert won.win_rate == 1.0 and won.mean_return > 10.0 > 0.0 > fled.mean_return
+    multi = MultiAgentArenaEnv({"max_steps": 1})
+    multi.reset(seed=0)
+    _, paid, _, truncateds, _ = multi.step({a: np.zeros(4) for a in multi.agents})
+    assert truncateds["__all__"] and set(paid.values()) == {rewards.step + rewards.timeout}
+
+
+def test_heuristic_reads_v2_without_state_and_still_plays_v1() -> None:
+    """On v2 a fresh heuristic each step fights like one instance; v1 gives the same fights."""
+    v2 = ArenaEnv({"opponent_policy": "random", "max_steps": 500})
+    remembered = play_episodes(v2, ArenaHeuristic(20.0), 3, 7)
+    fresh = play_episodes(v2, lambda obs: ArenaHeuristic(20.0)(obs), 3, 7)
+    v1 = ArenaEnv({"opponent_policy": "random", "max_steps": 500, "obs_spec": "arena-obs-v1"})
+    counted = play_episodes(v1, ArenaHeuristic(20.0), 3, 7)
+    assert remembered.returns == fresh.returns == counted.returns
+    assert remembered.win_rate > 0.5
 
 
 def test_fallen_fighters_leave_the_multi_agent_episode() -> None:
