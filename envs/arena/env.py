@@ -60,9 +60,10 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
     (:mod:`arenalab.envs.arena.spec`, ``arenalab envs spec arena``).
 
     ## Rewards
-    The table in :mod:`arenalab.envs.arena.rules`: per step -0.005, +0.1 per health point
-    dealt, -0.05 per point taken, +2 per kill, -2 on death, +5 for the last fighter
-    standing, -5 to every fighter still standing at the time-out.
+    The table in :mod:`arenalab.envs.arena.rules`: per step -0.005 (-0.02 more while no
+    enemy is near), +0.1 per health point dealt, -0.05 per point taken, +2 per kill, -2
+    on death, +5 for the last fighter standing, -5 to every fighter still standing at
+    the time-out.
 
     ## Episode End
     Terminated when the learner falls or at most one fighter stands

@@ -115,7 +115,7 @@ class ArenaGame:
                 min(max(y + vy * rules.DT, -limit), limit),
             ]
 
-        dealt, taken = [0.0] * count, [0.0] * count
+        dealt, taken, engaged = [0.0] * count, [0.0] * count, [False] * count
         hits: list[tuple[int, int]] = []
         pushes: list[tuple[int, int, float, float]] = []
         for i, j in self.pairs:
@@ -124,7 +124,9 @@ class ArenaGame:
             dx, dy = positions[j][0] - positions[i][0], positions[j][1] - positions[i][1]
             dist = math.sqrt(dx * dx + dy * dy)
             for a, b in ((i, j), (j, i)):
-                if self.attacking[a] and dist - self.radius[b] <= self.reach[a]:
+                gap = dist - self.radius[b] - self.reach[a]
+                engaged[a] = engaged[a] or gap <= rules.ENGAGE_MARGIN
+                if self.attacking[a] and gap <= 0.0:
                     damage = rules.ATTACK_DAMAGE * (rules.BLOCK_FACTOR if self.blocking[b] else 1.0)
                     dealt[a] += damage
                     taken[b] += damage
@@ -152,6 +154,8 @@ class ArenaGame:
             rewards[i] = (
                 reward.step + reward.damage_dealt * dealt[i] + reward.damage_taken * taken[i]
             )
+            if not engaged[i]:
+                rewards[i] += reward.keep_away
             if health <= 0.0:
                 self.died[i] = True
                 alive[i] = False

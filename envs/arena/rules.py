@@ -13,7 +13,8 @@ links here):
 =================  ===============================================
 Event              Reward
 =================  ===============================================
-every step         -0.005 (a nudge to engage: -2.5 over a 500-step battle)
+every step         -0.005 (-2.5 over a 500-step battle)
+keeping away       -0.02 per step with no enemy within reach + ``ENGAGE_MARGIN``
 damage dealt       +0.1 per health point (a clean hit: +1.0)
 damage taken       -0.05 per health point (a clean hit: -0.5)
 kill               +2.0 per enemy that dies from this step's hits
@@ -24,11 +25,13 @@ timeout            -5.0 to every fighter still standing when ``max_steps`` runs 
 
 Why this shape: a battle that runs out the clock costs everyone standing more than a
 knock-out loss (time-out plus step costs: -7.5 over 500 steps with no hit traded, a
-loss -7 before the damage it dealt), so neither evading nor turtling behind a guard is
-ever a safe optimum; dealing damage pays twice what taking it costs, so an even
-exchange of hits is worth more than keeping away; and a win (+5, +2 for the kill,
-+10 for the damage) dwarfs every other outcome. Between two time-outs, the damage terms
-still rank the fighter that dealt more above the one that took more.
+loss -7 before the damage it dealt), so turtling behind a guard is no safe optimum;
+running away costs on every step it lasts (-10 more over a fled battle), not only at
+the time-out that a discount of 0.99 makes invisible from the start of a fight;
+dealing damage pays twice what taking it costs, so an even exchange of hits is worth
+more than keeping away; and a win (+5, +2 for the kill, +10 for the damage) dwarfs
+every other outcome. Between two time-outs, the damage terms still rank the fighter
+that dealt more above the one that took more.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ BLOCK_FACTOR = 0.25
 BLOCK_SPEED = 0.5
 MAX_HEALTH = HEALTH_SCALE
 SPAWN_RADIUS = 0.35  # fraction of the arena side
+ENGAGE_MARGIN = 1.0  # world units beyond reach that still count as engaged (no keep-away cost)
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class ArenaRewards:
     """Per-step reward weights for one fighter."""
 
     step: float = -0.005
+    keep_away: float = -0.02
     damage_dealt: float = 0.1
     damage_taken: float = -0.05
     kill: float = 2.0

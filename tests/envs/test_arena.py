@@ -75,14 +75,16 @@ def test_a_time_out_by_evasion_scores_below_a_won_fight() -> None:
     env = ArenaEnv({"opponent_policy": "random", "max_steps": 120})
     fled = play_episodes(env, flee, 5, 0)
     assert fled.mean_length == 120 and fled.win_rate == 0.0  # every battle timed out
-    assert fled.mean_return <= 120 * rewards.step + rewards.timeout + 1e-9
+    kept_away = 100 * rewards.keep_away  # at least 100 of the 120 steps out of reach
+    assert fled.mean_return <= 120 * rewards.step + kept_away + rewards.timeout + 1e-9
     passive = ArenaEnv({"opponent_policy": lambda obs: np.zeros(4, np.float32)})
     won = play_episodes(passive, ArenaHeuristic(20.0), 5, 0)
     assert won.win_rate == 1.0 and won.mean_return > 10.0 > 0.0 > fled.mean_return
     multi = MultiAgentArenaEnv({"max_steps": 1})
     multi.reset(seed=0)
     _, paid, _, truncateds, _ = multi.step({a: np.zeros(4) for a in multi.agents})
-    assert truncateds["__all__"] and set(paid.values()) == {rewards.step + rewards.timeout}
+    far = rewards.step + rewards.keep_away + rewards.timeout  # they start 14 units apart
+    assert truncateds["__all__"] and set(paid.values()) == {far}
 
 
 def test_heuristic_reads_v2_without_state_and_still_plays_v1() -> None:
