@@ -6,7 +6,8 @@ add their own objects here rather than opening globals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Annotated
 
@@ -27,6 +28,7 @@ class Runtime:
     registry: Registry
     storage: Storage
     ingestor: FrameIngestor
+    _closing: asyncio.Future[None] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
@@ -42,7 +44,16 @@ class Runtime:
         return SessionJobs(self.registry, self.settings)
 
     async def close(self) -> None:
-        """Flush and compact what this replica logged, then release the database."""
+        """Flush and compact what this replica logged, then release the database.
+
+        Idempotent: the app's shutdown and a replica flushing on its own (its cluster
+        went away, ``deployment.flush_when_orphaned``) may both ask; the log closes once.
+        """
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close())
+        await asyncio.shield(self._closing)
+
+    async def _close(self) -> None:
         await self.ingestor.stop()
         self.registry.engine.dispose()
 

@@ -1,4 +1,4 @@
-"""``arenalab serve``: the HTTP and WebSocket API on Ray Serve, until Ctrl-C."""
+"""``arenalab serve``: the HTTP and WebSocket API on Ray Serve, until SIGINT or SIGTERM."""
 
 from __future__ import annotations
 
@@ -17,8 +17,12 @@ def command(
     ] = None,
     replicas: Annotated[int, typer.Option(min=1, help="Ingress replicas.")] = 1,
 ) -> None:
-    """Serve the arena API (and every app mounted on the ingress) on Ray Serve."""
-    from arenalab.serving.launch import serve_forever
+    """Serve the arena API (and every app mounted on the ingress) on Ray Serve.
+
+    Ctrl-C or SIGTERM (to the process or its group) flushes every acknowledged frame
+    into Parquet and exits within ~15 s; a second signal exits at once.
+    """
+    from arenalab.serving.launch import PortInUseError, serve_forever
 
     given = {"host": host, "port": port, "serve_ingress": ingress}
     try:
@@ -26,4 +30,8 @@ def command(
     except SettingsError as exc:  # e.g. a non-loopback host without ARENALAB_API_KEY
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
-    serve_forever(settings, replicas=replicas)
+    try:
+        serve_forever(settings, replicas=replicas)
+    except PortInUseError as exc:  # never silently on another port than the one asked for
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
