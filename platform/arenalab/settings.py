@@ -166,10 +166,8 @@ def shareable(settings: Settings) -> tuple[dict[str, Any], dict[str, str]]:
     secrets = {}
     if settings.api_key is not None:
         secrets[f"{ENV_PREFIX}API_KEY"] = settings.api_key.get_secret_value()
-    url = make_url(settings.database_url)
-    if url.password is not None:  # jobs get the URL without it: libpq reads PGPASSWORD
+    if make_url(settings.database_url).password is not None:
         secrets[f"{ENV_PREFIX}DATABASE_URL"] = public.pop("database_url")
-        secrets["PGPASSWORD"] = str(url.password)
     return public, secrets
 
 

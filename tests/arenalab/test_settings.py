@@ -84,8 +84,7 @@ def test_shareable_settings_hold_no_secret(data_dir: Path) -> None:
     public, secrets = shareable(settings)
     assert "api_key" not in public and "database_url" not in public
     assert "hunter2" not in str(public) and "k" * 24 not in str(public)
-    assert secrets == {"ARENALAB_API_KEY": "k" * 24, "ARENALAB_DATABASE_URL": url,
-                       "PGPASSWORD": "hunter2"}  # fmt: skip
+    assert secrets == {"ARENALAB_API_KEY": "k" * 24, "ARENALAB_DATABASE_URL": url}
     assert load_settings(**public, api_key="k" * 24).port == settings.port  # replicas rebuild
     plain = shareable(load_settings())[0]  # SQLite: nothing secret, the URL travels
     assert plain["database_url"].startswith("sqlite:///")

@@ -89,9 +89,10 @@ def job_env_vars(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The caller's non-secret ``ARENALAB_*`` settings plus the stop wait that makes pause clean.
 
     A job's runtime_env is shown to anyone who can open the Ray dashboard, so no secret
-    goes in it (docs/cluster.md): the API key stays out (training never needs it) and the
-    database URL travels without its password, which the job's PostgreSQL client takes
-    from the cluster nodes' ``PGPASSWORD`` or ``~/.pgpass`` instead.
+    goes in it (docs/cluster.md): the API key stays out (training never needs it), and so
+    does a database URL holding a password: the job reads ``ARENALAB_DATABASE_URL`` from
+    its node's environment (a local Ray started by ``arenalab serve`` inherits it; a
+    cluster's nodes set it, e.g. from the KubeRay Secret).
     """
     settings = {
         name: value
@@ -99,8 +100,8 @@ def job_env_vars(extra: dict[str, str] | None = None) -> dict[str, str]:
         if name.startswith("ARENALAB_") and name not in LOCAL_ONLY
     }
     public = {name: value for name, value in settings.items() if not is_secret(name)}
-    if settings.get(DATABASE_URL):
-        public[DATABASE_URL] = without_password(settings[DATABASE_URL])
+    if has_password(public.get(DATABASE_URL, "")):
+        del public[DATABASE_URL]
     others = {name: value for name, value in (extra or {}).items() if name not in settings}
     return {"RAY_JOB_STOP_WAIT_TIME_S": str(STOP_WAIT_S), **public, **others}
 
@@ -110,14 +111,11 @@ def is_secret(name: str) -> bool:
     return any(word in name.removeprefix("ARENALAB_") for word in SECRET_WORDS)
 
 
-def without_password(url: str) -> str:
-    """A database URL with its password removed (SQLite URLs have none)."""
+def has_password(url: str) -> bool:
+    """Whether a database URL carries a password (SQLite URLs never do)."""
     from sqlalchemy.engine import make_url  # noqa: PLC0415 - only jobs need it
 
-    parsed = make_url(url)
-    if parsed.password is None:
-        return url
-    return parsed._replace(password=None).render_as_string(hide_password=False)
+    return bool(url) and make_url(url).password is not None
 
 
 def _submit(client: Any, entrypoint: str, runtime_env: dict[str, Any]) -> str:
