@@ -83,3 +83,26 @@ def test_best_model_is_looked_up_once_and_refreshed_in_the_background() -> None:
         return [(await client.best_model(7)).model_id, registry.lookups]
 
     assert asyncio.run(scenario()) == [2, 2]
+
+
+@pytest.mark.parametrize(
+    "poison",
+    [
+        "[" * 100_000,  # nested past the recursion limit: reading its `frame` crashed the sender
+        '{"frame": 1, "fighters": [{"fighter_id": 1180591620717411303424, "observation": [0]}]}',
+        b"\xff\xfe binary garbage",
+    ],
+)
+def test_act_stream_answers_every_message_after_a_poison_one(make_client, poison) -> None:
+    """The socket answers the bad message, then the next ones (here: unknown fighter, 404)."""
+    client = make_client()
+    with client.websocket_connect("/api/act/stream") as socket:
+        if isinstance(poison, bytes):
+            socket.send_bytes(poison)
+        else:
+            socket.send_text(poison)
+        for frame in (2, 3):
+            socket.send_json({"frame": frame, "fighters": [{"fighter_id": 77, "observation": [0]}]})
+        first, *later = (socket.receive_json() for _ in range(3))
+    assert first["type"] == "error" and first["status"] == 422
+    assert [(a["frame"], a["status"]) for a in later] == [(2, 404), (3, 404)]
