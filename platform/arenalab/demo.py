@@ -2,10 +2,12 @@
 
 It starts local Ray (or joins ``ARENALAB_RAY_ADDRESS``) with the HTTP API on Serve,
 then does what the two game teams do: the arena game registers a fighter and posts
-a battle over HTTP, the fighter trains and gets a rating, the game asks the served
-best model for actions; the Pac-Man lab trains a preset and compares it with the
-baselines. It ends with the doctor's report. Every step goes through the same
-public paths (HTTP API, ``train``, the registry) a user would take.
+a battle over HTTP, the fighter trains (a smoke-test budget) and is scored in fights
+against the random and heuristic anchors, the game asks the served model for actions;
+the Pac-Man lab trains a small maze and sees the model next to the random and
+heuristic policies on the same 100 seeded episodes, with a plain verdict of how far
+it is from each. It ends with the doctor's report. Every step goes through the same
+public paths (HTTP API, ``train``, the scoring protocol, the registry) a user would take.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from arenalab.experiments import build_experiment
 from arenalab.registry import Registry
 from arenalab.settings import Settings
 from arenalab.training import train
-from arenalab.training.evaluation import evaluate_model
+from arenalab.training.evaluation import Score, evaluate_model, score_lines
 
 DEMO_ITERATIONS = 3
 PACMAN_ITERATIONS = 15  # ~15k steps: enough to beat random clearly (tests/.../test_learning.py)
@@ -32,8 +34,9 @@ SMALL_MAZE = {  # the lab's first experiment: a maze a policy masters in a minut
     "game": {"grid_size": 7, "num_ghosts": 0, "power_pellets": 1, "max_steps": 100},
     "training": {"learning_rate": 1e-3, "batch_size": 128, "buffer_size": 1000},
     "intelligence": {"exploration_rate": 0.01},
-    "run": {"evaluation_episodes": 20, "checkpoint_every": 5},
+    "run": {"evaluation_episodes": 100, "checkpoint_every": 5, "evaluation_every": 5},
 }
+ARENA_FIGHTS = 20  # per anchor; the smoke-test fighter is shown, not crowned (100 decide best)
 
 
 @dataclass
@@ -84,21 +87,31 @@ def post_a_battle(demo: Demo) -> None:
 
 
 def train_the_fighter(demo: Demo) -> None:
-    """Train the game's fighter in the arena simulation; its model gets a rating."""
+    """Train the game's fighter briefly (a smoke test); score it in fights with the anchors."""
     experiment = build_experiment({"name": "demo-arena", "environment": "arena",
                                    "game": {"fighters": [demo.facts["fighter_id"]]}},
                                   preset="rapide")  # fmt: skip
     result = train(experiment, iterations=DEMO_ITERATIONS, settings=demo.settings,
                    progress=lambda p: demo.report(p.line()))  # fmt: skip
-    for model in result.models:
-        demo.report(f"model {model.model_id}: rating {model.rating}, best {model.is_best}")
+    model = result.models[0]
+    registry = Registry.from_settings(demo.settings)
+    score = evaluate_model(model.model_id, episodes=ARENA_FIGHTS, registry=registry,
+                           settings=demo.settings)  # fmt: skip
+    demo.facts["arena_model_id"] = model.model_id
+    report_score(demo, f"fighter model {model.model_id} after {result.env_steps} env steps",
+                 score)  # fmt: skip
 
 
 def act_in_real_time(demo: Demo) -> None:
-    """The game asks the fighter's best model for an action, as its AI fighters will."""
+    """The game asks the fighter's best model for an action, or, without one, the model."""
+    fighter_id = demo.facts["fighter_id"]
     observation = [0.0] * OBS_SIZE  # arena-obs-v2, what arena training observes
-    answer = demo.api.post(f"/api/fighters/{demo.facts['fighter_id']}/act",
-                           json={"observation": observation})  # fmt: skip
+    answer = demo.api.post(f"/api/fighters/{fighter_id}/act", json={"observation": observation})
+    if answer.status_code == 404:  # no model of this fighter has earned "best" yet
+        demo.report(f"fighter {fighter_id} has no best model ({answer.json()['detail']}): "
+                    "the game asks the trained model by id instead")  # fmt: skip
+        answer = demo.api.post(f"/api/v1/policies/{demo.facts['arena_model_id']}/act",
+                               json={"observation": observation})  # fmt: skip
     demo.report(f"act: {answer.raise_for_status().json()}")
 
 
@@ -107,10 +120,21 @@ def train_pacman(demo: Demo) -> None:
     experiment = build_experiment(SMALL_MAZE)
     result = train(experiment, iterations=PACMAN_ITERATIONS, settings=demo.settings,
                    progress=lambda p: demo.report(p.line()))  # fmt: skip
+    model = result.models[0]
     registry = Registry.from_settings(demo.settings)
-    report = evaluate_model(result.models[0].model_id, episodes=20, registry=registry)
-    for name, scores in report.items():
-        demo.report(f"{name}: {scores}")
+    score = evaluate_model(model.model_id, registry=registry, settings=demo.settings)
+    best = registry.get_model(model.model_id).is_best
+    verdict = "the experiment's best model" if best else "not best: no clear margin over random"
+    report_score(demo, f"Pac-Man model {model.model_id} after {result.env_steps} env steps, "
+                       f"{verdict}", score)  # fmt: skip
+    demo.report(f"learning curve: {result.learning_curve_uri}")
+
+
+def report_score(demo: Demo, title: str, score: Score) -> None:
+    """The model next to the baselines it is compared with, and how far it is from them."""
+    demo.report(f"{title}; {score.protocol.id}")
+    for line in score_lines(score):
+        demo.report(line)
 
 
 STEPS: list[Callable[[Demo], None]] = [post_a_battle, train_the_fighter, act_in_real_time,

@@ -81,30 +81,50 @@ def test_unknown_ids_raise_not_found(registry: Registry) -> None:
     assert registry.list_episodes() == []
 
 
+def _scored(protocol: str, *, rating: float | None = None, eval_return: float | None = None,
+            episodes: int = 100, beats_random: bool = True) -> dict:  # fmt: skip
+    return {"protocol": protocol, "eval_episodes": episodes, "beats_random": beats_random,
+            "rating": rating, "eval_return": eval_return}  # fmt: skip
+
+
 def test_best_model_follows_the_one_rule(registry: Registry) -> None:
-    """Best is the highest rating per fighter, highest eval return per experiment."""
+    """Best: top rating per fighter, top eval return per experiment, among qualifying models.
+
+    Qualifying: scored under the newest qualifying protocol, over >= 100 episodes, and
+    clearly better than random.
+    """
     fighter = registry.create_fighter("a.glb")
     experiment = registry.create_experiment(name="pac", algorithm="PPO", environment="pacman")
-    common = {"algorithm": "PPO", "env_id": "arenalab/Arena-v0", "obs_spec": "arena-obs-v1"}
+    common = {"algorithm": "PPO", "env_id": "arenalab/Arena-v0", "obs_spec": "arena-obs-v2"}
     first = registry.register_model(fighter_id=fighter.id, checkpoint_uri="/c/1", **common)
     assert registry.best_model(fighter_id=fighter.id) is None  # never evaluated, never best
     second = registry.register_model(fighter_id=fighter.id, checkpoint_uri="/c/2", **common)
-    registry.set_model_scores(first.id, rating=1250.0)
-    registry.set_model_scores(second.id, rating=1100.0)
+    registry.set_model_scores(first.id, **_scored("fights A", rating=12.5))
+    registry.set_model_scores(second.id, **_scored("fights A", rating=11.0))
     assert registry.best_model(fighter_id=fighter.id).id == first.id
-    registry.set_model_scores(second.id, rating=1300.0)
+    registry.set_model_scores(second.id, **_scored("fights A", rating=13.0))
     assert registry.best_model(fighter_id=fighter.id).id == second.id
     assert [m.is_best for m in registry.list_models(fighter_id=fighter.id)] == [True, False]
+    registry.set_model_scores(second.id, **_scored("fights A", rating=30.0, beats_random=False))
+    assert registry.best_model(fighter_id=fighter.id).id == first.id  # no clear margin: out
+    registry.set_model_scores(second.id, **_scored("fights A", rating=30.0, episodes=20))
+    assert registry.best_model(fighter_id=fighter.id).id == first.id  # too few episodes: out
+    third = registry.register_model(fighter_id=fighter.id, checkpoint_uri="/c/3", **common)
+    registry.set_model_scores(third.id, **_scored("fights B", rating=1.0))
+    assert registry.best_model(fighter_id=fighter.id).id == third.id  # only B compares now
+    assert registry.get_model(third.id).protocol == "fights B"
 
-    pac = {"algorithm": "PPO", "env_id": "arenalab/PacMan-v0", "obs_spec": "pacman-obs-v0"}
-    low = registry.register_model(
-        experiment_id=experiment.id, checkpoint_uri="/p/1", eval_return=3.0, **pac
-    )
-    high = registry.register_model(
-        experiment_id=experiment.id, checkpoint_uri="/p/2", eval_return=9.0, **pac
-    )
+    pac = {"algorithm": "PPO", "env_id": "arenalab/PacMan-v0", "obs_spec": "pacman-obs-v1"}
+    low = registry.register_model(experiment_id=experiment.id, checkpoint_uri="/p/1", **pac)
+    high = registry.register_model(experiment_id=experiment.id, checkpoint_uri="/p/2", **pac)
+    registry.set_model_scores(low.id, **_scored("maze", eval_return=3.0))
+    registry.set_model_scores(high.id, **_scored("maze", eval_return=9.0),
+                              evaluation={"episodes": 100})  # fmt: skip
     assert registry.best_model(experiment_id=experiment.id).id == high.id
     assert not registry.get_model(low.id).is_best
+    assert registry.get_model(high.id).metrics["evaluation"] == {"episodes": 100}
+    with pytest.raises(TypeError, match="unknown score fields"):
+        registry.set_model_scores(low.id, elo=1.0)
 
 
 def test_experiment_in_use_cannot_be_deleted(registry: Registry) -> None:

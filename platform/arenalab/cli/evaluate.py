@@ -1,4 +1,4 @@
-"""``arenalab evaluate MODEL_ID``: seeded episodes, next to the random and heuristic baselines."""
+"""``arenalab evaluate MODEL_ID``: the scoring protocol, next to the random and heuristic."""
 
 from typing import Annotated
 
@@ -6,30 +6,32 @@ import typer
 
 from arenalab.cli.settings import settings_or_exit
 from arenalab.registry import NotFoundError, Registry
-from arenalab.training.evaluation import evaluate_model
 
 
 def command(
     model_id: Annotated[int, typer.Argument(help="Registry model id (arenalab train prints it).")],
-    episodes: Annotated[int, typer.Option(min=1, help="Seeded episodes per policy.")] = 20,
-    seed: Annotated[int, typer.Option(min=0, help="First episode seed.")] = 0,
+    episodes: Annotated[
+        int, typer.Option(min=1, help="Seeded episodes (fights per anchor); >= 100 decides best.")
+    ] = 100,
+    record: Annotated[
+        bool, typer.Option("--record", help="Store this score on the model (may make it best).")
+    ] = False,
 ) -> None:
-    """Mean return and win rate of a model and of both baselines on the same episodes."""
-    registry = Registry.from_settings(settings_or_exit())
+    """Score a model greedily, as /act serves it, on seeds 10000.. next to both baselines."""
+    settings = settings_or_exit()
+    from arenalab.training.evaluation import evaluate_model, score_lines  # noqa: PLC0415
+
+    registry = Registry.from_settings(settings)
     try:
-        report = evaluate_model(model_id, episodes=episodes, seed=seed, registry=registry)
+        score = evaluate_model(
+            model_id, episodes=episodes, record=record, registry=registry, settings=settings
+        )
     except (NotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"{'policy':10} {'mean return':>12} {'std':>8} {'win rate':>9} {'length':>8}")
-    for name in ("model", "random", "heuristic"):
-        row = report[name]
-        typer.echo(
-            f"{name:10} {row['mean_return']:12.2f} {row['std_return']:8.2f} "
-            f"{row['win_rate']:9.2f} {row['mean_length']:8.1f}"
-        )
-    for name in ("random", "heuristic"):
-        margin = report["model"]["mean_return"] - report[name]["mean_return"]
-        typer.echo(f"vs {name}: {margin:+.2f} mean return")
-    if "rating" in report:
-        typer.echo(f"rating (Elo vs heuristic at 1000): {report['rating']:.0f}")
+    typer.echo(f"protocol: {score.protocol.id}")
+    for line in score_lines(score):
+        typer.echo(line)
+    if record:
+        row = registry.get_model(model_id)
+        typer.echo(f"recorded on model {model_id}: {'best' if row.is_best else 'not best'}")

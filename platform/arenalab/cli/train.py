@@ -84,9 +84,15 @@ def _summary(result: TrainingResult) -> None:
     typer.echo(f"checkpoint: {result.checkpoint_uri}")
     if result.status == "paused":
         typer.echo(f"resume with: arenalab train --resume {result.run_id}")
+    if result.learning_curve_uri:
+        typer.echo(f"learning curve: {result.learning_curve_uri}")
     for model in result.models:
-        scores = f"eval return {model.eval_return}" if model.eval_return is not None else ""
+        scores = "not scored"
+        if model.eval_return is not None:
+            verdict = "clearly beats random" if model.beats_random else "not clearly above random"
+            scores = f"eval return {model.eval_return:.2f}, margin over random "
+            scores += f"{model.margin:+.2f} ({verdict})"
         if model.rating is not None:
-            scores += f", rating {model.rating:.0f}"
+            scores += f", rating {model.rating:.2f}"
         best = " (best)" if model.is_best else ""
         typer.echo(f"model {model.model_id} [{model.module_id}] {scores}{best}")

@@ -35,9 +35,17 @@ class BuiltConfig:
     warnings: list[str] = field(default_factory=list)
 
 
+OWN_ALGORITHMS = {
+    Algorithm.A2C: "arenalab.algorithms.a2c",
+    Algorithm.TD3: "arenalab.algorithms.td3",
+}
+"""Algorithms RLlib 2.60 does not ship, built on its new API stack in arenalab.algorithms."""
+
+
 def algorithm_class(algorithm: Algorithm) -> type[RLlibAlgorithm]:
-    """The RLlib class, imported from its module (TQC has no Tune string in 2.60)."""
-    module = importlib.import_module(f"ray.rllib.algorithms.{algorithm.value.lower()}")
+    """The Algorithm class, imported from its module (TQC has no Tune string in 2.60)."""
+    default = f"ray.rllib.algorithms.{algorithm.value.lower()}"
+    module = importlib.import_module(OWN_ALGORITHMS.get(algorithm, default))
     return getattr(module, algorithm.value)
 
 
@@ -107,4 +115,8 @@ def build_config(experiment: Experiment, *, env_runners: int | None = None) -> B
             policy_mapping_fn=spec.mapping,
             policies_to_train=spec.policies_to_train,
         )
+    if spec.league:  # train, sweeps and serve all get the league's refresh from here
+        from arenalab.training.league import LeagueRefresh  # noqa: PLC0415 - imports Ray
+
+        config.callbacks(LeagueRefresh)
     return BuiltConfig(config, spec, warnings)

@@ -1,18 +1,27 @@
-"""Score an offline-trained policy in the arena simulation, next to the random baseline.
+"""Score an offline-trained policy in the arena with the one scoring protocol.
 
-The model plays ``arenalab/Arena-v0`` (two fighters, ``arena-obs-v1``) against
-``opponent`` on seeded episodes, through the RLModule alone (as the policy server
-runs it); the random policy plays the same seeds so the margin is a like-for-like
-comparison. The rating is the training package's Elo performance rating.
+The model fights as the policy server would act with it (greedy ``Policy.act``) in the
+1v1 arena of :func:`arenalab.training.evaluation.fight_config`, with its fighter's body,
+against the random and heuristic anchors on the fixed evaluation seeds; the random
+policy fights the same seeds, so ``margin`` is like for like. The model observes the
+layout it was trained on (``obs_spec``); the layout is not part of the protocol, so
+offline and online models of a fighter compare whenever their fights are the same.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from arenalab.envs.evaluation import play_episodes
-from arenalab.offline.sessions import arena_config
-from arenalab.training.evaluation import elo_rating, load_module, module_policy
+from arenalab.offline.sessions import ARENA_SIZE
+from arenalab.settings import Settings
+from arenalab.training.evaluation import (
+    Score,
+    arena_protocol,
+    fight_config,
+    greedy_actor,
+    load_policy,
+    score,
+)
 
 MODULE_ID = "default_policy"
 MAX_STEPS = 200
@@ -20,7 +29,7 @@ MAX_STEPS = 200
 
 @dataclass(frozen=True)
 class ArenaScore:
-    """Mean return and win rate of the model and of the random baseline, same seeds."""
+    """The model and the random policy against the random opponent, plus the full score."""
 
     episodes: int
     mean_return: float
@@ -28,10 +37,11 @@ class ArenaScore:
     random_mean_return: float
     random_win_rate: float
     rating: float
+    score: Score
 
     @property
     def margin(self) -> float:
-        """How much more the model earns per episode than the random policy."""
+        """How much more the model earns per fight than the random policy, same seeds."""
         return self.mean_return - self.random_mean_return
 
 
@@ -39,27 +49,25 @@ def evaluate_in_arena(
     checkpoint_uri: str,
     episodes: int,
     *,
-    seed: int = 0,
-    opponent: str = "random",
+    obs_spec: str,
     learner: dict[str, float] | None = None,
+    settings: Settings | None = None,
 ) -> ArenaScore:
-    """Play ``episodes`` seeded arena episodes with the model and with the random policy.
+    """Fight ``episodes`` seeded 1v1 fights per anchor with the model and the random policy.
 
     ``learner`` is the fighter's ``size``/``speed`` (its registry ``metadata_json``), so
     the model plays the body its observations describe.
     """
-    from arenalab.envs.arena import ArenaEnv  # noqa: PLC0415
-    from arenalab.envs.baselines import RandomPolicy  # noqa: PLC0415
-
-    env = ArenaEnv(arena_config(learner, opponent, MAX_STEPS))
-    policy = module_policy(load_module(checkpoint_uri, MODULE_ID), env.action_space)
-    model = play_episodes(env, policy, episodes, seed)
-    baseline = play_episodes(env, RandomPolicy(env.action_space, seed), episodes, seed)
+    config = fight_config(ARENA_SIZE, MAX_STEPS, learner, obs_spec=obs_spec)
+    policy = load_policy(checkpoint_uri, MODULE_ID, settings)
+    result = score(arena_protocol(config, episodes), config, greedy_actor(policy), ("random",))
+    model, baseline = result.results["model"]["random"], result.results["random"]["random"]
     return ArenaScore(
         episodes=episodes,
         mean_return=model.mean_return,
         win_rate=model.win_rate,
         random_mean_return=baseline.mean_return,
         random_win_rate=baseline.win_rate,
-        rating=elo_rating(model.win_rate, episodes),
+        rating=result.rating.ordinal,
+        score=result,
     )

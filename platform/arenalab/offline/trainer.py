@@ -4,7 +4,8 @@ The library form of ``arenalab offline``: resolve the selection's closed episode
 the registry, read them through the RLlib view with Ray Data, train a few iterations
 with progress, checkpoint under ``{storage}/runs/offline-{algo}-{id}``, record the
 experiment, session, per-iteration metrics and model rows exactly as online training
-does (same registry fields), and optionally score the model in the arena simulation.
+does (same registry fields), and optionally score the model in the arena simulation with
+the same scoring protocol as online models (:mod:`arenalab.offline.evaluation`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from arenalab.registry import Registry
 from arenalab.registry.models import utcnow
 from arenalab.settings import Settings, get_settings
 from arenalab.storage import open_storage
+from arenalab.training.evaluation import store_score
 from arenalab.training.progress import iteration_metrics
 from arenalab.training.runs import RunDir
 
@@ -145,10 +147,11 @@ def train_offline(
     registry.update_session(session.id, status="finished", finished_at=utcnow())
     score = None
     if evaluate_episodes:
+        body = _body(registry, fighter_id)
         score = evaluate_in_arena(
-            checkpoint, evaluate_episodes, seed=budget.seed, learner=_body(registry, fighter_id)
+            checkpoint, evaluate_episodes, obs_spec=obs_spec, learner=body, settings=settings
         )
-        registry.set_model_scores(model.id, rating=score.rating, eval_return=score.mean_return)
+        store_score(registry, model.id, score.score)
     return OfflineResult(
         model_id=model.id,
         experiment_id=experiment.id,

@@ -108,7 +108,15 @@ class Model(Base):
     module_id: Mapped[str] = mapped_column(String(64), default="default_policy")
     checkpoint_uri: Mapped[str] = mapped_column(Text)
     metrics: Mapped[dict] = mapped_column(default=dict)
+    protocol: Mapped[str | None] = mapped_column(String(200), index=True)
+    """How the scores below were measured (env, game, episodes, seeds, opponents)."""
+    eval_episodes: Mapped[int | None] = mapped_column(Integer)
+    beats_random: Mapped[bool] = mapped_column(Boolean, default=False)
+    """The model beat the random baseline by a clear margin under ``protocol``."""
     rating: Mapped[float | None] = mapped_column(Float)
+    """League rating: the openskill ordinal ``mu - 3 sigma`` (anchors fixed)."""
+    rating_mu: Mapped[float | None] = mapped_column(Float)
+    rating_sigma: Mapped[float | None] = mapped_column(Float)
     eval_return: Mapped[float | None] = mapped_column(Float)
     is_best: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -27,6 +27,17 @@ from arenalab.registry.models import (
 from arenalab.settings import Settings, get_settings
 
 Row = TypeVar("Row", bound=Base)
+BEST_MIN_EPISODES = 100
+"""Fewest evaluation episodes behind a score that may decide the best model."""
+SCORE_FIELDS = (
+    "protocol",
+    "eval_episodes",
+    "eval_return",
+    "beats_random",
+    "rating",
+    "rating_mu",
+    "rating_sigma",
+)
 
 
 class NotFoundError(LookupError):
@@ -313,14 +324,21 @@ class Registry:
             return list(session.scalars(query))
 
     def set_model_scores(
-        self, model_id: int, *, rating: float | None = None, eval_return: float | None = None
+        self, model_id: int, *, evaluation: dict[str, Any] | None = None, **scores: Any
     ) -> Model:
-        """Store evaluation results for a model and re-decide which model is best."""
-        changes = {
-            name: value
-            for name, value in (("rating", rating), ("eval_return", eval_return))
-            if value is not None
-        }
+        """Store a model's evaluation (``SCORE_FIELDS``) and re-decide which model is best.
+
+        A score comes whole, from one protocol: fields not given are cleared, so a
+        rating measured one way never sits next to a return measured another way.
+        ``evaluation`` (the full report) is kept as ``metrics["evaluation"]``.
+        """
+        unknown = set(scores) - set(SCORE_FIELDS)
+        if unknown:
+            raise TypeError(f"unknown score fields {sorted(unknown)}; expected {SCORE_FIELDS}")
+        changes: dict[str, Any] = {name: scores.get(name) for name in SCORE_FIELDS}
+        changes["beats_random"] = bool(changes["beats_random"])
+        if evaluation is not None:
+            changes["metrics"] = {**self.get_model(model_id).metrics, "evaluation": evaluation}
         model = self._update(Model, model_id, **changes)
         self.refresh_best(fighter_id=model.fighter_id, experiment_id=model.experiment_id)
         return self.get_model(model_id)
@@ -330,7 +348,10 @@ class Registry:
     ) -> None:
         """Apply DESIGN.md 4.6's rule: highest rating for a fighter, else highest eval return.
 
-        A model never evaluated (no rating, no eval return) is never best.
+        Only models that qualify compete: scored under a protocol of at least
+        ``BEST_MIN_EPISODES`` episodes and clearly better than the random baseline
+        (``beats_random``). Scores compare only under one protocol: the one of the
+        newest qualifying model. A model never evaluated is never best.
         """
         scopes = []
         if fighter_id is not None:
@@ -339,9 +360,19 @@ class Registry:
             scopes.append((Model.experiment_id == experiment_id, Model.eval_return))
         with self.writing() as session:
             for scope, score in scopes:
+                qualifying = (
+                    scope,
+                    score.is_not(None),
+                    Model.protocol.is_not(None),
+                    Model.beats_random.is_(True),
+                    Model.eval_episodes >= BEST_MIN_EPISODES,
+                )
+                protocol = session.scalar(
+                    select(Model.protocol).where(*qualifying).order_by(Model.id.desc()).limit(1)
+                )
                 best = session.scalar(
                     select(Model.id)
-                    .where(scope, score.is_not(None))
+                    .where(*qualifying, Model.protocol == protocol)
                     .order_by(score.desc(), Model.id.desc())
                     .limit(1)
                 )

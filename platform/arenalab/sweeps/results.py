@@ -4,9 +4,10 @@ Trials are read back from Tune's own experiment state (``ExperimentAnalysis``), 
 ranked table after ``arenalab sweep``, after ``--resume`` and in ``arenalab sweep
 report`` all come from one place. A trial is ranked by the last value of the sweep's
 metric it reported (Tune's ``scope="last"``), so a trial ASHA stopped early is ranked by
-where it stood when stopped. The best checkpoint is scored with the training package's
-seeded evaluation and registered under the base experiment's registry row, so
-DESIGN.md 4.6's single "best" rule decides whether it beats earlier models.
+where it stood when stopped. The best checkpoint is scored with the one scoring protocol
+(:mod:`arenalab.training.evaluation`, as ``arenalab train`` scores) and registered under
+the base experiment's registry row, so DESIGN.md 4.6's single "best" rule decides
+whether it beats earlier models.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arenalab.experiments import Experiment, env_spec
-from arenalab.registry import Model, Registry
+from arenalab.registry import Registry
 from arenalab.sweeps.loading import SweepPlan, with_values
 from arenalab.sweeps.store import SweepDir, SweepNotFoundError
 from arenalab.sweeps.trainable import result_value, trial_values
-from arenalab.training import RegisteredModel, elo_rating, evaluate_module
-from arenalab.training.evaluation import evaluable
+from arenalab.training import RegisteredModel
+from arenalab.training.evaluation import Score, evaluable, score_checkpoint, store_score
+from arenalab.training.runner import registered_model
 
 
 @dataclass(frozen=True)
@@ -114,16 +116,16 @@ def register_best(registry: Registry, plan: SweepPlan, sweep: str, best: TrialRo
     """Evaluate the best trial's checkpoint and register one model per trained policy.
 
     The evaluation runs on the trial's own experiment (its game may have been searched)
-    with the experiment's seed and ``run.evaluation_episodes``, as ``arenalab train``
-    does. A policy the evaluation cannot score is still registered, unscored (so never
-    "best"), with the reason in the warnings: a finished sweep is never thrown away.
+    over ``run.evaluation_episodes`` fixed-seed episodes, as ``arenalab train`` does. A
+    policy the evaluation cannot score is still registered, unscored (so never "best"),
+    with the reason in the warnings: a finished sweep is never thrown away.
     """
     if best.checkpoint_uri is None:
         raise ValueError(f"sweep {sweep}: best trial {best.trial_id} has no checkpoint")
     experiment = with_values(plan.experiment, best.params, source=f"trial {best.trial_id}")
     experiment_id = find_or_create_experiment(registry, plan.experiment, sweep)
     done = [
-        _registered(row, row.metrics.get("evaluation", {}).get("win_rate"))
+        registered_model(row, None)
         for row in registry.list_models(experiment_id=experiment_id)
         if (row.sweep, row.trial, row.checkpoint_uri) == (sweep, best.trial_id, best.checkpoint_uri)
     ]
@@ -132,15 +134,11 @@ def register_best(registry: Registry, plan: SweepPlan, sweep: str, best: TrialRo
     spec = env_spec(experiment)
     registration = Registration(experiment_id, [])
     for module_id in spec.policies_to_train:
-        evaluation = None
+        result: Score | None = None
         if evaluable(module_id):
             try:
-                evaluation = evaluate_module(
-                    experiment,
-                    best.checkpoint_uri,
-                    module_id,
-                    experiment.run.evaluation_episodes,
-                    experiment.seed,
+                result = score_checkpoint(
+                    experiment, best.checkpoint_uri, module_id, experiment.run.evaluation_episodes
                 )
             except Exception as exc:  # noqa: BLE001 - reported, and the model stays unscored
                 registration.warnings.append(
@@ -160,29 +158,9 @@ def register_best(registry: Registry, plan: SweepPlan, sweep: str, best: TrialRo
             metrics={
                 "sweep": {plan.spec.metric: best.metric, "iterations": best.iterations},
                 "params": best.params,
-                **({"evaluation": evaluation.to_dict()} if evaluation else {}),
             },
         )
-        if evaluation is not None:
-            rating = None
-            if spec.obs_spec == "arena-obs-v1":
-                rating = elo_rating(evaluation.win_rate, evaluation.episodes)
-            row = registry.set_model_scores(
-                row.id, eval_return=evaluation.mean_return, rating=rating
-            )
-        registration.models.append(_registered(row, evaluation.win_rate if evaluation else None))
+        if result is not None:
+            row = store_score(registry, row.id, result)
+        registration.models.append(registered_model(row, result))
     return registration
-
-
-def _registered(row: Model, win_rate: float | None) -> RegisteredModel:
-    """The training package's view of a registered model."""
-    return RegisteredModel(
-        model_id=row.id,
-        module_id=row.module_id,
-        fighter_id=row.fighter_id,
-        checkpoint_uri=row.checkpoint_uri,
-        eval_return=row.eval_return,
-        win_rate=win_rate,
-        rating=row.rating,
-        is_best=row.is_best,
-    )

@@ -5,7 +5,7 @@
 command as a Ray job on a cluster.
 """
 
-from arenalab.training.evaluation import elo_rating, evaluate_module
+from arenalab.training.evaluation import Score, evaluate_model, score_checkpoint
 from arenalab.training.progress import Progress
 from arenalab.training.runner import RegisteredModel, TrainingResult, train
 from arenalab.training.runs import RunDir, RunNotFoundError, open_run
@@ -18,8 +18,9 @@ __all__ = [
     "RunNotFoundError",
     "StopRequest",
     "TrainingResult",
-    "elo_rating",
-    "evaluate_module",
+    "Score",
+    "evaluate_model",
     "open_run",
+    "score_checkpoint",
     "train",
 ]

@@ -4,9 +4,13 @@ The library form of seed 000's ``create_training_session(fighter_id, config)`` a
 ``arenalab train``: build the AlgorithmConfig, train until ``training.episodes`` (or an
 iteration cap), checkpoint every K iterations and at the end under
 ``{storage}/runs/{name}-{id}``, record every iteration's metrics and the session in the
-registry, then evaluate each trained policy on seeded episodes and register it as a
-model so the "best model" rule (DESIGN.md 4.6) applies. SIGINT/SIGTERM pause the run:
-the current iteration finishes, a checkpoint is written, ``resume=`` continues it.
+registry, then score each trained policy with the one scoring protocol
+(:mod:`arenalab.training.evaluation`: greedy, as ``/act`` serves it, fixed seeds) and
+register it as a model so the "best model" rule (DESIGN.md 4.6) applies. Every
+``run.evaluation_every`` iterations a quick evaluation (``run.periodic_evaluation_episodes``)
+joins that iteration's metrics row; the run ends with a learning-curve PNG in its folder.
+SIGINT/SIGTERM pause the run: the current iteration finishes, a checkpoint is written,
+``resume=`` continues it.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from arenalab.registry import ConflictError, Registry
 from arenalab.registry.models import utcnow
 from arenalab.settings import Settings, get_settings
 from arenalab.storage import open_storage
-from arenalab.training.evaluation import ANCHOR_RATING, elo_rating, evaluable, evaluate_module
+from arenalab.training.curves import write_learning_curve
+from arenalab.training.evaluation import Score, evaluable, is_arena, score_checkpoint, store_score
 from arenalab.training.progress import (
     Progress,
     ProgressCallback,
@@ -54,6 +59,9 @@ class RegisteredModel:
     win_rate: float | None
     rating: float | None
     is_best: bool
+    beats_random: bool = False
+    margin: float | None = None
+    """Margin over random (Pac-Man: mean return; arena: fight score minus 1/2)."""
 
 
 @dataclass
@@ -73,6 +81,7 @@ class TrainingResult:
     models: list[RegisteredModel] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     stop_signal: str | None = None
+    learning_curve_uri: str | None = None
 
 
 def train(
@@ -120,10 +129,6 @@ def train(
     if resume is None:
         run = new_run(storage, experiment)
         info = _register_run(registry, experiment, run, session_id)
-    if built.spec.league:
-        from arenalab.training.league import LeagueRefresh  # noqa: PLC0415 - imports Ray
-
-        built.config.callbacks(LeagueRefresh)
     for warning in built.warnings:
         log.warning(warning)
     session_id = info["session_id"]
@@ -136,15 +141,20 @@ def train(
         with contextlib.suppress(ConflictError):  # a pause or stop asked before this wins
             registry.transition_session(session_id, RUNS_FROM)
         with stop or StopRequest() as stopping:
+            checks = PeriodicEvaluation(experiment, built.spec, run, settings)
             result, saved = _loop(algo, experiment, run, registry, session_id, iterations,
-                                  progress, stopping)  # fmt: skip
+                                  progress, stopping, checks)  # fmt: skip
         checkpoint = saved or _checkpoint(algo, run)
         models = []
         if stopping.requested:  # "stopping" was set by whoever asked for a final stop
             registry.transition_session(session_id, ENDS_STOPPED)
         else:
-            models = _register_models(registry, experiment, built.spec, info, checkpoint)
+            models = _register_models(registry, experiment, built.spec, info, checkpoint,
+                                      settings)  # fmt: skip
             registry.update_session(session_id, status="finished", finished_at=utcnow())
+        curve = write_learning_curve(run, registry.list_metrics(session_id),
+                                     f"{experiment.name} ({experiment.algorithm.value})",
+                                     random_line=not is_arena(experiment))  # fmt: skip
     except BaseException as exc:
         registry.update_session(session_id, status="failed", error=f"{type(exc).__name__}: {exc}")
         raise
@@ -165,6 +175,7 @@ def train(
         models=models,
         warnings=built.warnings,
         stop_signal=stopping.signal,
+        learning_curve_uri=curve,
     )
 
 
@@ -211,6 +222,7 @@ def _loop(
     iterations: int | None,
     progress: ProgressCallback | None,
     stopping: StopRequest,
+    checks: PeriodicEvaluation | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     """Train until a stop criterion or a stop request; returns the last result and checkpoint."""
     criteria = stop_criteria(experiment)
@@ -224,6 +236,8 @@ def _loop(
         steps = int(metrics.get("num_env_steps_sampled_lifetime", 0))
         start_episodes = episodes if start_episodes is None else start_episodes
         start_steps = steps if start_steps is None else start_steps
+        if checks is not None:
+            metrics.update(checks(algo))
         registry.record_metrics(session_id, algo.iteration, steps, metrics)
         done_now = algo.iteration - first_iteration
         elapsed = time.monotonic() - started
@@ -284,53 +298,80 @@ def _checkpoint(algo: Any, run: RunDir) -> str:
     return uri
 
 
+class PeriodicEvaluation:
+    """Every ``run.evaluation_every`` iterations: checkpoint, then a quick greedy score.
+
+    The same protocol as the final score over ``run.periodic_evaluation_episodes``
+    episodes; its figures (``evaluation/...``) join the iteration's metrics row, so the
+    log, the lab's ``metrics`` channel and the learning curve all carry them.
+    """
+
+    def __init__(self, experiment: Experiment, spec: Any, run: RunDir, settings: Settings) -> None:
+        self.experiment, self.run, self.settings = experiment, run, settings
+        self.every = experiment.run.evaluation_every
+        self.module_id = next((m for m in spec.policies_to_train if evaluable(m)), None)
+
+    def __call__(self, algo: Any) -> dict[str, float]:
+        """The evaluation figures of this iteration (none between evaluations)."""
+        if not self.every or self.module_id is None or algo.iteration % self.every:
+            return {}
+        episodes = self.experiment.run.periodic_evaluation_episodes
+        checkpoint = _checkpoint(algo, self.run)
+        result = score_checkpoint(
+            self.experiment, checkpoint, self.module_id, episodes, settings=self.settings
+        )
+        figures = result.summary()
+        log.info("iteration %d evaluation: %s", algo.iteration, figures)
+        return figures
+
+
 def _register_models(
     registry: Registry,
     experiment: Experiment,
     spec: Any,
     info: dict[str, Any],
     checkpoint: str,
+    settings: Settings,
 ) -> list[RegisteredModel]:
-    """Evaluate every trained policy on seeded episodes and register it with its scores."""
+    """Score every trained policy with the scoring protocol and register it with its score."""
     models = []
     for module_id in spec.policies_to_train:
-        fighter_id = spec.fighter_of.get(module_id)
-        scores: dict[str, Any] = {}
-        evaluation = None
-        if evaluable(module_id):
-            evaluation = evaluate_module(
-                experiment, checkpoint, module_id, experiment.run.evaluation_episodes,
-                experiment.seed,
-            )  # fmt: skip
-            scores["eval_return"] = evaluation.mean_return
-            if spec.obs_spec == "arena-obs-v1":
-                scores["rating"] = elo_rating(evaluation.win_rate, evaluation.episodes)
         row = registry.register_model(
             experiment_id=info["experiment_id"],
             session_id=info["session_id"],
-            fighter_id=fighter_id,
+            fighter_id=spec.fighter_of.get(module_id),
             algorithm=experiment.algorithm.value,
             env_id=spec.env_id,
             obs_spec=spec.obs_spec,
             module_id=module_id,
             checkpoint_uri=checkpoint,
-            metrics={"evaluation": evaluation.to_dict()} if evaluation else {},
         )
-        if scores:
-            row = registry.set_model_scores(row.id, **scores)
-        models.append(
-            RegisteredModel(
-                model_id=row.id,
-                module_id=module_id,
-                fighter_id=fighter_id,
-                checkpoint_uri=checkpoint,
-                eval_return=row.eval_return,
-                win_rate=evaluation.win_rate if evaluation else None,
-                rating=row.rating,
-                is_best=row.is_best,
-            )
-        )
+        result = None
+        if evaluable(module_id):
+            result = score_checkpoint(
+                experiment, checkpoint, module_id, experiment.run.evaluation_episodes,
+                settings=settings,
+            )  # fmt: skip
+            row = store_score(registry, row.id, result)
+        models.append(registered_model(registry.get_model(row.id), result))
     return models
 
 
-__all__ = ["ANCHOR_RATING", "RegisteredModel", "TrainingResult", "train"]
+def registered_model(row: Any, result: Score | None) -> RegisteredModel:
+    """The run's view of a registry row and the score it was given."""
+    main = result.results["model"][result.main_opponent] if result else None
+    return RegisteredModel(
+        model_id=row.id,
+        module_id=row.module_id,
+        fighter_id=row.fighter_id,
+        checkpoint_uri=row.checkpoint_uri,
+        eval_return=row.eval_return,
+        win_rate=main.win_rate if main else None,
+        rating=row.rating,
+        is_best=row.is_best,
+        beats_random=row.beats_random,
+        margin=result.margin[0] if result else None,
+    )
+
+
+__all__ = ["RegisteredModel", "TrainingResult", "train"]

@@ -61,7 +61,8 @@ def test_bc_on_posted_frames_beats_random_in_the_arena(arena_session) -> None:
     assert (model.algorithm, model.env_id, model.obs_spec) == ("BC", "arenalab/Arena-v0",
                                                                 "arena-obs-v1")  # fmt: skip
     assert model.fighter_id == fighter_id and model.rating == result.score.rating
-    assert model.eval_return == pytest.approx(result.score.mean_return)
+    assert model.eval_return == pytest.approx(result.score.score.eval_return)
+    assert model.protocol == result.score.score.protocol.id and model.eval_episodes == 20
     assert Path(model.checkpoint_uri, "COMPLETE").exists()
 
 

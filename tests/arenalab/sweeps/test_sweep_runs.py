@@ -53,7 +53,7 @@ def trial_dirs(sweep: SweepDir) -> list[Path]:
 
 
 def test_two_trial_sweep_registers_the_best_model(tmp_path: Path, settings: Settings) -> None:
-    """A 2-trial sweep ranks both trials, registers the top one as best model, and reports."""
+    """A 2-trial sweep ranks both trials, registers and scores the top one, and reports."""
     plan = load_sweep(
         sweep_file(
             tmp_path,
@@ -71,8 +71,10 @@ def test_two_trial_sweep_registers_the_best_model(tmp_path: Path, settings: Sett
     best = outcome.best
     assert best is not None and best.metric == max(row.metric for row in outcome.trials)
     [model] = outcome.models
-    row = Registry.from_settings(settings).best_model(experiment_id=outcome.experiment_id)
-    assert row is not None and row.id == model.model_id
+    registry = Registry.from_settings(settings)
+    row = registry.get_model(model.model_id)
+    assert row.protocol is not None and "2 episodes from seed 10000" in row.protocol
+    assert not row.is_best and registry.best_model(experiment_id=outcome.experiment_id) is None
     assert (row.sweep, row.trial, row.checkpoint_uri) == ("e2e", best.trial_id, best.checkpoint_uri)
     assert row.eval_return is not None and row.metrics["params"] == best.params
     for trial in trial_dirs(SweepDir(open_storage(settings), "e2e")):  # TensorBoard's input

@@ -3,7 +3,7 @@
 import pytest
 from arenalab.experiments import build_config, build_experiment
 from arenalab.policies import Policy
-from arenalab.training.evaluation import evaluable, evaluate_module
+from arenalab.training.evaluation import evaluable, score_checkpoint
 
 TINY = {
     "training": {"batch_size": 32, "buffer_size": 256},
@@ -52,4 +52,15 @@ def test_algorithm_runs_one_iteration(ray_head, tmp_path, algorithm, environment
         observation = policy.observation_space.sample()
         assert policy.action_space.contains(policy.act(observation)[0])
         if evaluable(module_id):
-            assert evaluate_module(experiment, checkpoint, module_id, 1, 0).episodes == 1
+            score = score_checkpoint(experiment, checkpoint, module_id, 1)
+            assert score.protocol.episodes == 1 and score.results["model"]
+
+
+def test_one_builder_adds_the_league_refresh_for_train_and_sweeps() -> None:
+    """build_config (used by train, sweep trials and serve) registers the league's refresh."""
+    from arenalab.training.league import LeagueRefresh
+
+    league = build_experiment({"environment": "arena", "game": {"opponents": "league"}})
+    assert build_config(league).config.callbacks_class is LeagueRefresh
+    plain = build_experiment({"environment": "arena"})
+    assert build_config(plain).config.callbacks_class is not LeagueRefresh

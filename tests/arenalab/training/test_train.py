@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from arenalab.cli import app
 from arenalab.experiments import build_experiment
@@ -13,8 +14,10 @@ from arenalab.training import open_run, train
 from typer.testing import CliRunner
 
 
-def test_train_checkpoints_registers_and_resumes(ray_head, settings, tiny):
-    """Train checkpoints registers and resumes."""
+def test_train_checkpoints_registers_and_resumes(ray_head, settings, tiny_data):
+    """Checkpoints, metrics with a periodic evaluation, a learning curve, a scored model."""
+    tiny_data["run"].update(evaluation_every=2, periodic_evaluation_episodes=2)
+    tiny = build_experiment(tiny_data)
     lines = []
     result = train(tiny, iterations=2, progress=lambda p: lines.append(p.line()))
     assert result.status == "finished" and result.iterations == 2
@@ -25,10 +28,17 @@ def test_train_checkpoints_registers_and_resumes(ray_head, settings, tiny):
     registry = Registry.from_settings(settings)
     session = registry.get_session(result.session_id)
     assert (session.status, session.iterations, session.env_steps) == ("finished", 2, 512)
-    assert [m.iteration for m in registry.list_metrics(result.session_id)] == [1, 2]
+    first, second = registry.list_metrics(result.session_id)
+    assert (first.iteration, second.iteration) == (1, 2)
+    assert "evaluation/mean_return" in second.values
+    assert "evaluation/mean_return" not in first.values
+    assert Path(result.learning_curve_uri).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     [model] = result.models
-    assert model.eval_return is not None and model.is_best
-    assert registry.best_model(experiment_id=result.experiment_id).id == model.model_id
+    row = registry.get_model(model.model_id)
+    assert model.eval_return == row.eval_return and row.protocol.startswith("arenalab/PacMan-v0")
+    assert row.eval_episodes == 3 and "seed 10000" in row.protocol
+    assert not model.is_best  # 3 episodes never decide "best"
+    assert registry.best_model(experiment_id=result.experiment_id) is None
     assert any("does not apply to PPO" in w for w in result.warnings)
 
     resumed = train(resume=result.run_id, iterations=1)
@@ -39,7 +49,8 @@ def test_train_checkpoints_registers_and_resumes(ray_head, settings, tiny):
 
     report = CliRunner().invoke(app, ["evaluate", str(model.model_id), "--episodes", "3"])
     assert report.exit_code == 0, report.output
-    assert "vs random" in report.output and "heuristic" in report.output
+    assert "vs random" in report.output and "heuristic" in report.output, report.output
+    assert "3 episodes from seed 10000" in report.output
 
 
 def test_unknown_fighter_is_refused_before_training(ray_head, settings):
@@ -94,12 +105,12 @@ def test_multiagent_pacman_registers_one_model_per_role(ray_head, settings, tiny
     result = train(experiment, iterations=1)
     models = {model.module_id: model for model in result.models}
     assert set(models) == {"pacman", "ghost"}
-    assert models["pacman"].eval_return is not None and models["pacman"].is_best
+    assert models["pacman"].eval_return is not None and models["pacman"].margin is not None
     assert models["ghost"].eval_return is None and not models["ghost"].is_best
 
 
-def test_arena_fighters_get_ratings_and_a_best_model_each(ray_head, settings, tiny_data):
-    """Arena fighters get ratings and a best model each."""
+def test_arena_fighters_get_ratings_from_fights(ray_head, settings, tiny_data):
+    """Each arena fighter's model is rated from 1v1 fights against both anchors."""
     registry = Registry.from_settings(settings)
     fighters = [registry.create_fighter(f"f{i}.glb").id for i in range(2)]
     experiment = build_experiment(
@@ -109,8 +120,12 @@ def test_arena_fighters_get_ratings_and_a_best_model_each(ray_head, settings, ti
     result = train(experiment, iterations=1)
     assert {model.fighter_id for model in result.models} == set(fighters)
     for model in result.models:
-        assert model.rating is not None and model.is_best
-        assert registry.best_model(fighter_id=model.fighter_id).id == model.model_id
+        row = registry.get_model(model.model_id)
+        assert row.rating == row.rating_mu - 3 * row.rating_sigma and row.rating_sigma < 25 / 3
+        league = row.metrics["evaluation"]["records"]["model"]
+        assert set(league) == {"random", "heuristic"}
+        assert all(sum(r[k] for k in ("wins", "draws", "losses")) == 3 for r in league.values())
+        assert not row.is_best  # 3 fights never decide "best"
 
 
 def test_league_freezes_past_versions_and_plays_the_heuristic(
@@ -118,8 +133,8 @@ def test_league_freezes_past_versions_and_plays_the_heuristic(
 ):
     """Self-play league: a slot holds the learner's weights; the heuristic plays too."""
     import torch
+    from arenalab.policies import Policy
     from arenalab.training import league
-    from arenalab.training.evaluation import load_module
 
     monkeypatch.setattr(league, "REFRESH_EVERY", 1)
     experiment = build_experiment(
@@ -132,7 +147,7 @@ def test_league_freezes_past_versions_and_plays_the_heuristic(
     assert played, result.metrics
     [model] = result.models
     assert model.module_id == "fighter_0" and model.rating is not None
-    learner = load_module(result.checkpoint_uri, model.module_id).state_dict()
-    frozen = load_module(result.checkpoint_uri, "league_2").state_dict()  # iteration 2 -> slot 2
+    learner = Policy.from_checkpoint(result.checkpoint_uri, model.module_id).module.state_dict()
+    frozen = Policy.from_checkpoint(result.checkpoint_uri, "league_2").module.state_dict()
     shared = [name for name in frozen if name in learner]
     assert shared and all(torch.equal(learner[name], frozen[name]) for name in shared)
