@@ -16,22 +16,23 @@ can be scored by a learner on one view and the scripted heuristic on ``pacman-ob
     planes, then the three scalars broadcast as constant planes. RLlib builds a CNN
     encoder for it (``run.conv_filters``).
 ``features`` (``pacman-obs-v2-features``)
-    34 numbers a small MLP learns from in minutes: for each move (up, down, left,
-    right) ``FEATURES`` measured from the cell it leads to, then ``SCALARS``. Distances
-    are shortest-path steps divided by the number of open cells (1.0: none).
+    38 numbers a small MLP learns from: for each move (up, down, left, right)
+    ``FEATURES`` measured from the cell it leads to, then ``SCALARS``. Far targets (food,
+    power pellets) are shortest-path steps divided by the number of open cells (1.0:
+    none); ghosts are ``1 / (1 + steps)`` (0: none), so one step nearer is a large change
+    exactly where it matters.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+from arenalab.envs.pacman.game import FRIGHTENED_STEPS, POWER, PacManGame
 from arenalab.envs.pacman.maze import UNREACHABLE
+from arenalab.envs.pacman.observation import PacManObsLayout
 from gymnasium import spaces
-
-if TYPE_CHECKING:
-    from arenalab.envs.pacman.game import PacManGame
 
 OBSERVATIONS: dict[str, str] = {
     "planes": "pacman-obs-v1",
@@ -55,8 +56,9 @@ FEATURES: tuple[str, ...] = (
     "food",  # distance to the nearest pellet or power pellet
     "safe_food",  # same, never entering a dangerous ghost's cell or its neighbours
     "safe_food_best",  # 1 if this move starts a shortest safe path to food
-    "ghost",  # distance to the nearest dangerous ghost
-    "frightened_ghost",  # distance to the nearest edible ghost
+    "ghost_near",  # 1 / (1 + distance) to the nearest dangerous ghost; 0: none
+    "danger",  # 1 if a dangerous ghost is on or next to the cell the move leads to
+    "frightened_near",  # 1 / (1 + distance) to the nearest edible ghost; 0: none
     "escape",  # fraction of open cells reached before every dangerous ghost
 )
 SCALARS: tuple[str, ...] = (
@@ -64,7 +66,7 @@ SCALARS: tuple[str, ...] = (
     "frightened_left",
     "time",
     "pellets_left",
-    "ghost_here",  # distance from Pac-Man's own cell to the nearest dangerous ghost
+    "ghost_here",  # 1 / (1 + distance) from Pac-Man's own cell to the nearest dangerous ghost
     "power_pellet",  # distance from Pac-Man's cell to the nearest power pellet
 )
 
@@ -82,8 +84,6 @@ def window_side(grid_size: int) -> int:
 def observation_space(option: str, grid_size: int, num_ghosts: int) -> spaces.Box:
     """The Box the single-agent env exposes for ``option``."""
     if option == "planes":
-        from arenalab.envs.pacman.observation import PacManObsLayout  # noqa: PLC0415
-
         return PacManObsLayout(grid_size).space(num_ghosts)
     ghosts = float(max(1, num_ghosts))
     if option == "features":
@@ -135,45 +135,54 @@ def features(game: PacManGame) -> np.ndarray:
     scale = float(len(maze.open_cells))
     pellets = np.frombuffer(game.pellets, dtype=np.uint8)
     food = pellets > 0
-    power = pellets == 2  # noqa: PLR2004 - game.POWER, not imported to avoid a cycle
     dangerous = [c for g, c in enumerate(game.ghosts) if not game.frightened[g]]
-    edible = [c for g, c in enumerate(game.ghosts) if game.frightened[g]]
+    edible = _mask([c for g, c in enumerate(game.ghosts) if game.frightened[g]], size)
     unsafe = set(dangerous)
     for ghost in dangerous:
         unsafe.update(nxt for _, nxt in maze.exits[ghost])
     ghost_reach = _nearest_arrival(maze, dangerous, size)
+    danger_mask = _mask(dangerous, size)
 
-    out = np.ones(len(MOVES) * len(FEATURES) + len(SCALARS), dtype=np.float32)
+    width = len(FEATURES)
+    out = np.zeros(len(MOVES) * width + len(SCALARS), dtype=np.float32)
     safe = []
     for m in range(len(MOVES)):
-        base = m * len(FEATURES)
+        row = out[m * width : (m + 1) * width]
         cell = maze.moves[m + 1][game.pacman]
         if cell == game.pacman:
-            out[base] = 0.0
-            out[base + 6] = 0.0
+            row[1:3] = 1.0
             safe.append(np.inf)
             continue
         dist = np.asarray(maze.distances(cell), dtype=np.float64)
-        out[base + 1] = _nearest(dist, food, scale, offset=1)
         safe_steps = _safe_food_distance(maze, cell, food, unsafe)
         safe.append(safe_steps)
-        out[base + 2] = min(1.0, safe_steps / scale) if np.isfinite(safe_steps) else 1.0
-        out[base + 4] = _nearest(dist, _mask(dangerous, size), scale, offset=1)
-        out[base + 5] = _nearest(dist, _mask(edible, size), scale, offset=1)
-        out[base + 6] = np.count_nonzero((dist < UNREACHABLE) & (dist + 1 < ghost_reach)) / scale
+        row[0] = 1.0
+        row[1] = _nearest(dist, food, scale, offset=1)
+        row[2] = min(1.0, safe_steps / scale) if np.isfinite(safe_steps) else 1.0
+        row[4] = _closeness(dist, danger_mask, offset=1)
+        row[5] = float(cell in unsafe)
+        row[6] = _closeness(dist, edible, offset=1)
+        row[7] = np.count_nonzero((dist < UNREACHABLE) & (dist + 1 < ghost_reach)) / scale
     best = min(safe)
     for m in range(len(MOVES)):
-        out[m * len(FEATURES) + 3] = float(np.isfinite(best) and safe[m] == best)
+        out[m * width + 3] = float(np.isfinite(best) and safe[m] == best)
 
     here = np.asarray(maze.distances(game.pacman), dtype=np.float64)
-    base = len(MOVES) * len(FEATURES)
+    base = len(MOVES) * width
     out[base] = game.lives / game.config.lives
-    out[base + 1] = game.frightened_left / 20.0
+    out[base + 1] = game.frightened_left / FRIGHTENED_STEPS
     out[base + 2] = min(1.0, game.steps / game.config.max_steps)
     out[base + 3] = game.remaining / max(1, len(maze.open_cells))
-    out[base + 4] = _nearest(here, _mask(dangerous, size), scale, offset=0)
-    out[base + 5] = _nearest(here, power, scale, offset=0)
+    out[base + 4] = _closeness(here, danger_mask, offset=0)
+    out[base + 5] = _nearest(here, pellets == POWER, scale, offset=0)
     return out
+
+
+def _closeness(dist: np.ndarray, targets: np.ndarray, *, offset: int) -> float:
+    """``1 / (1 + steps)`` to the nearest target (sharp where it matters: close); 0: none."""
+    if not targets.any():
+        return 0.0
+    return 1.0 / (1.0 + float(dist[targets].min()) + offset)
 
 
 def _mask(cells: list[int], size: int) -> np.ndarray:

@@ -16,6 +16,7 @@ from arenalab.envs.pacman import (
 )
 from arenalab.envs.pacman.heuristic import PacManHeuristic
 from arenalab.envs.pacman.maze import Maze
+from arenalab.envs.pacman.views import features
 from ray.rllib.utils.pre_checks.env import check_multiagent_environments
 
 
@@ -249,7 +250,7 @@ def test_multi_agent_needs_a_ghost() -> None:
 @pytest.mark.parametrize(
     ("option", "shape"),
     [("planes", (7 * 100 + 4,)), ("egocentric", (5 * 19 * 19 + 3,)), ("image", (19, 19, 8)),
-     ("features", (34,))],
+     ("features", (38,))],
 )  # fmt: skip
 def test_every_observation_option_has_its_space_and_stays_in_it(option: str, shape: tuple) -> None:
     """Each ``observation`` option publishes its shape, and every observation lies in the Box."""
@@ -295,25 +296,38 @@ def test_egocentric_window_centres_pacman_and_walls_the_outside() -> None:
 
 
 def test_features_measure_moves_from_the_maze() -> None:
-    """Walls close moves; food and ghost distances are shortest paths from the next cell."""
+    """Walls close moves; food and ghost figures are shortest paths from the next cell."""
     env = PacManEnv(observation="features", grid_size=10)
     obs, _ = env.reset(seed=7)
     game = env.game
-    per_move = obs[: 20 * 0 + 28].reshape(4, 7)
+    per_move = obs[:32].reshape(4, 8)
     scale = len(game.maze.open_cells)
     for move in range(4):
         cell = game.maze.moves[move + 1][game.pacman]
         if cell == game.pacman:
-            assert per_move[move, 0] == 0.0
+            np.testing.assert_array_equal(per_move[move], [0, 1, 1, 0, 0, 0, 0, 0])
             continue
         dist = game.maze.distances(cell)
         food = min(dist[c] for c, p in enumerate(game.pellets) if p)
         ghost = min(dist[g] for g in game.ghosts)
         assert per_move[move, 0] == 1.0
         assert per_move[move, 1] == pytest.approx((food + 1) / scale)
-        assert per_move[move, 4] == pytest.approx(min(1.0, (ghost + 1) / scale))
+        assert per_move[move, 4] == pytest.approx(1 / (2 + ghost))
+        assert per_move[move, 5] == float(ghost <= 1)
     assert per_move[:, 3].sum() >= 1  # some move starts a shortest safe path to food
-    assert obs[28] == 1.0  # all lives left
+    assert obs[32] == 1.0  # all lives left
+
+
+def test_features_flag_the_move_next_to_a_ghost() -> None:
+    """A ghost one step from a move's cell sets that move's danger flag."""
+    env = PacManEnv(observation="features", grid_size=10)
+    env.reset(seed=7)
+    game = env.game
+    action, cell = game.maze.exits[game.pacman][0]
+    game.ghosts[0] = cell
+    game.frightened[0] = False
+    flags = features(game)[:32].reshape(4, 8)[:, 5]
+    assert flags[action - 1] == 1.0
 
 
 @pytest.mark.parametrize("option", ["egocentric", "image", "features"])
