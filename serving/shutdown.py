@@ -37,7 +37,6 @@ class ShutdownSignals:
     def __init__(self, on_force_exit: Callable[[], None]) -> None:
         self.requested = threading.Event()
         self.starting = True
-        self.received: int | None = None
         self._on_force_exit = on_force_exit
 
     def install(self) -> None:
@@ -56,7 +55,6 @@ class ShutdownSignals:
             print(f"{signal.Signals(signum).name} again: exiting now", file=sys.stderr)
             self._on_force_exit()
             os._exit(128 + signum)
-        self.received = signum
         self.requested.set()
         if self.starting:  # unwind ray.init / serve.run; the caller's finally tears down
             raise Interrupted(signal.Signals(signum).name)
