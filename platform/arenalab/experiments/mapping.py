@@ -16,8 +16,8 @@ from typing import Any
 
 from arenalab.experiments.schema import Algorithm, Experiment
 
-ON_POLICY = (Algorithm.PPO, Algorithm.APPO, Algorithm.IMPALA)
-OFF_POLICY = (Algorithm.DQN, Algorithm.SAC, Algorithm.TQC)
+ON_POLICY = (Algorithm.PPO, Algorithm.APPO, Algorithm.IMPALA, Algorithm.A2C)
+OFF_POLICY = (Algorithm.DQN, Algorithm.SAC, Algorithm.TQC, Algorithm.TD3)
 ACTOR_CRITIC = (Algorithm.SAC, Algorithm.TQC)
 EPSILON_DECAY_STEPS = 10_000
 EPSILON_DECAY_FRACTION = 0.2
@@ -48,7 +48,8 @@ def _epsilon(value: float, experiment: Experiment) -> dict[str, Any]:
 
 def _replay(value: int, experiment: Experiment) -> dict[str, Any]:
     capacity = min(value, experiment.training.env_steps or value)
-    return {"replay_buffer_config": {"type": "EpisodeReplayBuffer", "capacity": capacity}}
+    kind = "MultiAgentEpisodeReplayBuffer" if experiment.is_multi_agent else "EpisodeReplayBuffer"
+    return {"replay_buffer_config": {"type": kind, "capacity": capacity}}
 
 
 def _intensity(value: int, experiment: Experiment) -> dict[str, Any]:
@@ -74,6 +75,10 @@ RULES: dict[str, dict[Algorithm, Target]] = {
                 lambda v, _: {"actor_lr": v, "critic_lr": v, "alpha_lr": v, "lr": None},
             ),
         ),
+        Algorithm.TD3: Target(
+            "`actor_lr`, `critic_lr` (and `lr=None`)",
+            lambda v, _: {"actor_lr": v, "critic_lr": v, "lr": None},
+        ),
     },
     "training.gamma": _for(ALL, _key("gamma")),
     "training.batch_size": {
@@ -91,7 +96,8 @@ RULES: dict[str, dict[Algorithm, Target]] = {
         **_for(
             OFF_POLICY,
             Target(
-                "`replay_buffer_config`: plain `EpisodeReplayBuffer`, capacity = "
+                "`replay_buffer_config`: plain `EpisodeReplayBuffer` (`MultiAgent...` for "
+                "multi-agent), capacity = "
                 "min(buffer_size, env_steps)",
                 _replay,
             ),
@@ -105,11 +111,15 @@ RULES: dict[str, dict[Algorithm, Target]] = {
             _epsilon,
         ),
         **_for(ACTOR_CRITIC, _key("initial_alpha")),
+        Algorithm.TD3: Target(
+            "`exploration_noise` (Gaussian action noise std, normalized actions)",
+            lambda v, _: {"exploration_noise": v},
+        ),
     },
     "intelligence.target_update": {
         **_for((Algorithm.APPO, Algorithm.DQN), _key("target_network_update_freq")),
         **_for(
-            ACTOR_CRITIC,
+            (*ACTOR_CRITIC, Algorithm.TD3),
             Target("`tau` = 1 / target_update (soft update)", lambda v, _: {"tau": 1.0 / v}),
         ),
     },

@@ -28,7 +28,7 @@ class Group(BaseModel):
 
 
 class Algorithm(StrEnum):
-    """RLlib 2.60 new-API-stack algorithms arenalab trains with."""
+    """RLlib 2.60 new-API-stack algorithms arenalab trains with (A2C, TD3: arenalab.algorithms)."""
 
     PPO = "PPO"
     APPO = "APPO"
@@ -36,6 +36,8 @@ class Algorithm(StrEnum):
     DQN = "DQN"
     SAC = "SAC"
     TQC = "TQC"
+    A2C = "A2C"
+    TD3 = "TD3"
 
 
 class Environment(StrEnum):
@@ -145,8 +147,8 @@ class IntelligenceParams(Group):
     exploration_rate: float = param(
         0.1,
         "fraction",
-        "Final epsilon (DQN), entropy bonus (PPO/APPO/IMPALA) or initial entropy "
-        "temperature (SAC/TQC).",
+        "Final epsilon (DQN), entropy bonus (PPO/APPO/IMPALA/A2C), initial entropy "
+        "temperature (SAC/TQC) or action noise std (TD3).",
         ge=0.0,
         le=1.0,
     )
@@ -227,7 +229,12 @@ ACTION_SPACES = {
     Environment.MULTIAGENT_PACMAN: "Discrete(5)",
     Environment.ARENA: "Box(-1, 1, (4,))",
 }
-SPACE_NEEDED = {Algorithm.DQN: "Discrete", Algorithm.SAC: "Box", Algorithm.TQC: "Box"}
+SPACE_NEEDED = {
+    Algorithm.DQN: "Discrete",
+    Algorithm.SAC: "Box",
+    Algorithm.TQC: "Box",
+    Algorithm.TD3: "Box",
+}
 
 
 class Experiment(BaseModel):

@@ -5,7 +5,7 @@ from arenalab.experiments import RULES, build_experiment, mapping_markdown, trai
 from arenalab.experiments.algorithm import DEFAULT_CONV_FILTERS, model_config
 from arenalab.experiments.mapping import EPISODES_METRIC, STEPS_METRIC, stop_criteria
 
-ENV_FOR = {"DQN": "pacman", "SAC": "arena", "TQC": "arena"}
+ENV_FOR = {"DQN": "pacman", "SAC": "arena", "TQC": "arena", "TD3": "arena"}
 
 
 def experiment(algorithm, **groups):
@@ -119,7 +119,7 @@ def test_env_steps_is_a_stop_criterion_besides_episodes():
 
 def test_every_parameter_is_mapped_or_warned_for_every_algorithm():
     """Every parameter is mapped or warned for every algorithm."""
-    for algorithm in ("PPO", "APPO", "IMPALA", "DQN", "SAC", "TQC"):
+    for algorithm in ("PPO", "APPO", "IMPALA", "DQN", "SAC", "TQC", "A2C", "TD3"):
         settings, warnings = training_settings(experiment(algorithm))
         warned = {w.split("=")[0] for w in warnings}
         for path, targets in RULES.items():

@@ -180,7 +180,7 @@ def test_form_schema_has_groups_types_ranges_defaults_units_and_descriptions():
     ]
     assert schema["groups"]["visualization"]["fields"]["show_grid"]["type"] == "boolean"
     assert set(schema["presets"]) == set(PRESETS)
-    assert schema["algorithms"] == ["PPO", "APPO", "IMPALA", "DQN", "SAC", "TQC"]
+    assert schema["algorithms"] == ["PPO", "APPO", "IMPALA", "DQN", "SAC", "TQC", "A2C", "TD3"]
 
 
 def test_presets_say_what_they_are_for():
