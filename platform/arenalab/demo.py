@@ -4,7 +4,7 @@ It starts local Ray (or joins ``ARENALAB_RAY_ADDRESS``) with the HTTP API on Ser
 then does what the two game teams do: the arena game registers a fighter and posts
 a battle over HTTP, the fighter trains (a smoke-test budget) and is scored in fights
 against the random and heuristic anchors, the game asks the served model for actions;
-the Pac-Man lab trains a small maze and sees the model next to the random and
+the Pac-Man lab trains the débutant preset and sees the model next to the random and
 heuristic policies on the same 100 seeded episodes, with a plain verdict of how far
 it is from each. It ends with the doctor's report. Every step goes through the same
 public paths (HTTP API, ``train``, the scoring protocol, the registry) a user would take.
@@ -28,14 +28,8 @@ from arenalab.training import train
 from arenalab.training.evaluation import Score, evaluate_model, score_lines
 
 DEMO_ITERATIONS = 3
-PACMAN_ITERATIONS = 15  # ~15k steps: enough to beat random clearly (tests/.../test_learning.py)
-SMALL_MAZE = {  # the lab's first experiment: a maze a policy masters in a minute
-    "name": "demo-pacman",
-    "game": {"grid_size": 7, "num_ghosts": 0, "power_pellets": 1, "max_steps": 100},
-    "training": {"learning_rate": 1e-3, "batch_size": 128, "buffer_size": 1000},
-    "intelligence": {"exploration_rate": 0.01},
-    "run": {"evaluation_episodes": 100, "checkpoint_every": 5, "evaluation_every": 5},
-}
+PACMAN = {"name": "demo-pacman", "run": {"checkpoint_every": 50}}  # the débutant preset:
+# a 7x7 maze, per-move features, 60k env steps (about 3 minutes of PPO on 2 cores)
 ARENA_FIGHTS = 20  # per anchor; the smoke-test fighter is shown, not crowned (100 decide best)
 
 
@@ -117,9 +111,8 @@ def act_in_real_time(demo: Demo) -> None:
 
 def train_pacman(demo: Demo) -> None:
     """The lab trains Pac-Man; the model is scored next to the random and heuristic baselines."""
-    experiment = build_experiment(SMALL_MAZE)
-    result = train(experiment, iterations=PACMAN_ITERATIONS, settings=demo.settings,
-                   progress=lambda p: demo.report(p.line()))  # fmt: skip
+    experiment = build_experiment(PACMAN, preset="débutant")
+    result = train(experiment, settings=demo.settings, progress=lambda p: demo.report(p.line()))
     model = result.models[0]
     registry = Registry.from_settings(demo.settings)
     score = evaluate_model(model.model_id, registry=registry, settings=demo.settings)

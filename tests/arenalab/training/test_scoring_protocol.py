@@ -1,4 +1,4 @@
-"""The scoring protocol acts exactly as ``/act`` serves: same actions on the same observations."""
+"""The scoring protocol acts exactly as ``/act`` serves; the league rates a trained model."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from arenalab.serving.policy_protocol import PolicyArgs
 from arenalab.settings import load_settings
 from arenalab.training.evaluation import EVAL_SEED, evaluation_setup, greedy_actor, load_policy
 from arenalab.training.evaluation import make_env as evaluation_env
+from arenalab.training.tournament import run_league
 
 from tests.conftest import free_port
 from tests.policy_models import TINY, train_registered
@@ -58,3 +59,13 @@ def test_evaluation_actions_equal_the_served_actions(ray_head, tmp_path) -> None
     finally:
         serve.delete(APP)
         serve.shutdown()
+
+    table = run_league(registry, fighter_id=fighter, fights=3, max_steps=40, settings=settings)
+    assert {s.name for s in table.standings} == {f"model {model.id}", "random", "heuristic"}
+    row = registry.get_model(model.id)
+    assert "league" in row.protocol and row.eval_episodes == 3
+    assert row.rating == row.rating_mu - 3 * row.rating_sigma
+    assert (
+        sum(row.metrics["evaluation"]["league"]["record"][k] for k in ("wins", "draws", "losses"))
+        == 6
+    )
