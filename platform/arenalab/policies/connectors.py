@@ -91,8 +91,15 @@ class Connectors:
 
 
 def read_connectors(checkpoint: Path, action_space: gym.Space) -> Connectors:
-    """Restore the env runner's pipelines and keep the steps a served policy must replay."""
+    """Restore the env runner's pipelines and keep the steps a served policy must replay.
+
+    Offline algorithms (BC, MARWIL, CQL, IQL) save no env runner, so their checkpoints
+    hold no connector state: they act through the steps an env runner adds by default
+    (no observation filter, actions unsquashed into the space), as RLlib would run them.
+    """
     runner = checkpoint / "env_runner"
+    if not runner.is_dir():
+        return Connectors(None, ActionPostprocess(action_space, normalize=True, clip=False))
     env_to_module = ConnectorPipelineV2.from_checkpoint(str(runner / "env_to_module_connector"))
     module_to_env = ConnectorPipelineV2.from_checkpoint(str(runner / "module_to_env_connector"))
     observation_filter = None

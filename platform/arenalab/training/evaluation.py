@@ -233,12 +233,7 @@ def make_env(protocol: Protocol, config: Mapping[str, Any], opponent: str) -> gy
 
 # Acting -------------------------------------------------------------------------------------
 def load_policy(checkpoint_uri: str, module_id: str, settings: Settings | None = None) -> Any:
-    """The policy exactly as the server loads it (remote checkpoints via the local cache).
-
-    Offline algorithms save no env runner, so their checkpoints hold no connector
-    state; they act through the steps an env runner would add by default (no
-    observation filter, actions unsquashed into the space), as RLlib would run them.
-    """
+    """The policy exactly as the server loads it (remote checkpoints via the local cache)."""
     from arenalab.policies import Policy  # noqa: PLC0415 - imports torch and RLlib
     from arenalab.policies.loading import CACHE_DIR, local_checkpoint  # noqa: PLC0415
     from arenalab.storage import open_storage  # noqa: PLC0415
@@ -249,15 +244,7 @@ def load_policy(checkpoint_uri: str, module_id: str, settings: Settings | None =
         settings = settings or get_settings()
         cache = settings.data_dir / CACHE_DIR
         local = local_checkpoint(checkpoint_uri, open_storage(settings), cache, module_id)
-    if (local / "env_runner").is_dir():
-        return Policy.from_checkpoint(local, module_id)
-    from ray.rllib.core.rl_module.rl_module import RLModule  # noqa: PLC0415
-
-    from arenalab.policies.connectors import ActionPostprocess, Connectors  # noqa: PLC0415
-    from arenalab.policies.policy import MODULES_DIR  # noqa: PLC0415
-
-    module = RLModule.from_checkpoint(str((local / MODULES_DIR / module_id).resolve())).eval()
-    return Policy(module, Connectors(None, ActionPostprocess(module.action_space, True, False)))
+    return Policy.from_checkpoint(local, module_id)
 
 
 def greedy_actor(policy: Any, *, deterministic: bool = True) -> Actor:
