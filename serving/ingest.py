@@ -199,7 +199,7 @@ async def best_model(fighter_id: IdPath, runtime: RuntimeDep, _: auth.Admin) -> 
     await asyncio.to_thread(runtime.registry.get_fighter, fighter_id)
     model = await asyncio.to_thread(runtime.registry.best_model, fighter_id=fighter_id)
     if model is None:
-        raise NotFoundError(f"fighter {fighter_id} has no evaluated model yet")
+        raise NotFoundError(f"fighter {fighter_id} has no model that clearly beats random yet")
     return model
 
 

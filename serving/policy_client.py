@@ -109,7 +109,7 @@ class PolicyClient:
                 await asyncio.to_thread(self._registry.get_fighter, fighter_id)
             except NotFoundError as exc:
                 raise ActError(404, str(exc), fighter_id=fighter_id) from None
-            detail = f"fighter {fighter_id} has no evaluated model yet"
+            detail = f"fighter {fighter_id} has no model that clearly beats random yet"
             raise ActError(404, detail, fighter_id=fighter_id)
         ref = _ref(model)
         self._best[fighter_id] = (time.monotonic() + self._ttl_s, ref)

@@ -134,8 +134,15 @@ class ModelOut(_Row):
     module_id: str
     checkpoint_uri: str
     metrics: dict[str, Any]
-    rating: float | None
+    rating: float | None = Field(
+        description="League rating: openskill ordinal mu - 3 sigma (arena); see rating_mu/sigma."
+    )
+    rating_mu: float | None
+    rating_sigma: float | None
     eval_return: float | None
+    protocol: str | None = Field(description="How the model was scored; best compares only these.")
+    eval_episodes: int | None
+    beats_random: bool = Field(description="Beat the random baseline by a clear margin.")
     is_best: bool
     created_at: datetime
 

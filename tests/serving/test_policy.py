@@ -184,7 +184,7 @@ def test_a_model_that_cannot_be_served_is_a_json_error(served: Served) -> None:
             "exactly one",
         ),
         ("unknown", {"observation": [0.1] * OBS_SIZE}, 404, "fighter 999999 not found"),
-        ("no-model", {"observation": [0.1] * OBS_SIZE}, 404, "has no evaluated model yet"),
+        ("no-model", {"observation": [0.1] * OBS_SIZE}, 404, "clearly beats random"),
     ],
 )
 def test_bad_requests_name_the_problem(
