@@ -152,6 +152,5 @@ def run_demo(settings: Settings, report: Callable[[str], None] = print) -> list[
                 step(demo)
         return run_checks(settings)
     finally:
-        serve.delete(APP_NAME)
-        serve.shutdown()
+        serve.delete(APP_NAME)  # only ours: the cluster may serve other apps
         ray.shutdown()
