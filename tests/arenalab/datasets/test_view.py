@@ -117,7 +117,7 @@ def test_simulated_and_game_episodes_read_together(stores, tmp_path: Path) -> No
     register_rllib_envs()
     config = (
         PPOConfig()
-        .environment("arenalab/Arena-v0", env_config={"max_steps": 15})
+        .environment("arenalab/Arena-v0", env_config={"max_steps": 15, "obs_spec": "arena-obs-v1"})
         .env_runners(num_env_runners=0)
         .training(train_batch_size_per_learner=45, minibatch_size=45, num_epochs=1)
     )
