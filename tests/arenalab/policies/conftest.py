@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from arenalab.envs.arena.spec import OBS_SPEC_VERSION
 from arenalab.registry import Registry
 from arenalab.settings import load_settings
 
@@ -22,6 +23,6 @@ def trained_checkpoint(ray_head, tmp_path_factory: pytest.TempPathFactory) -> Pa
     """A checkpoint from ``arenalab.training.train`` (what ``arenalab train`` writes)."""
     settings = load_settings(data_dir=tmp_path_factory.mktemp("trained") / "data")
     registry = Registry.from_settings(settings)
-    fighter = registry.create_fighter("trained.glb", {"obs_spec": "arena-obs-v1"})
+    fighter = registry.create_fighter("trained.glb", {"obs_spec": OBS_SPEC_VERSION})
     model = registry.get_model(train_registered(settings, fighter.id))
     return Path(model.checkpoint_uri)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from arenalab.envs.arena.spec import OBS_SIZE
 from arenalab.policies import ObservationError, Policy, local_checkpoint
 from arenalab.settings import load_settings
 from arenalab.storage import open_storage
@@ -89,9 +90,9 @@ def test_stochastic_mode_samples_within_the_space(policy: Policy, observations: 
 @pytest.mark.parametrize(
     ("bad", "loc", "message"),
     [
-        (np.zeros((2, 48)), (), "expected 49 values"),
-        (np.array([[0.0] * 49, [np.nan] + [0.0] * 48]), (1,), "finite"),
-        (np.array([np.inf] * 49), (0,), "finite"),
+        (np.zeros((2, OBS_SIZE - 1)), (), f"expected {OBS_SIZE} values"),
+        (np.array([[0.0] * OBS_SIZE, [np.nan] + [0.0] * (OBS_SIZE - 1)]), (1,), "finite"),
+        (np.array([np.inf] * OBS_SIZE), (0,), "finite"),
     ],
 )
 def test_bad_observations_are_named(
