@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ from arenalab.training.ratings import (
     Rating,
     Record,
     clear_margin,
+    mean_and_se,
     outcome_of,
     rate,
 )
@@ -117,10 +117,7 @@ class Score:
             return record.score - 0.5, record.score_se
         model = self.results["model"][GAME].returns
         baseline = self.results["random"][GAME].returns
-        diffs = [m - r for m, r in zip(model, baseline, strict=True)]
-        mean = sum(diffs) / len(diffs)
-        std = math.sqrt(sum((d - mean) ** 2 for d in diffs) / len(diffs))
-        return mean, std / math.sqrt(len(diffs))
+        return mean_and_se([m - r for m, r in zip(model, baseline, strict=True)])
 
     @property
     def beats_random(self) -> bool:

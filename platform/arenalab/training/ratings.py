@@ -82,11 +82,7 @@ class Record:
     @property
     def score_se(self) -> float:
         """Standard error of ``score``."""
-        n = len(self.outcomes)
-        if n == 0:
-            return 0.0
-        mean = self.score
-        return math.sqrt(sum((o - mean) ** 2 for o in self.outcomes) / n) / math.sqrt(n)
+        return mean_and_se(self.outcomes)[1]
 
     @property
     def beats_even(self) -> bool:
@@ -105,6 +101,15 @@ class Record:
     def __add__(self, other: Record) -> Record:
         """Both records' fights."""
         return Record(self.outcomes + other.outcomes)
+
+
+def mean_and_se(values: Sequence[float]) -> tuple[float, float]:
+    """The mean of ``values`` and its standard error; ``(0, 0)`` for no values."""
+    n = len(values)
+    if n == 0:
+        return 0.0, 0.0
+    mean = sum(values) / n
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / n) / math.sqrt(n)
 
 
 def clear_margin(margin: float, se: float) -> bool:
