@@ -6,6 +6,7 @@ of the session's Ray head; the last test kills the replica mid-stream.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -154,28 +155,39 @@ def test_killed_replica_loses_no_acknowledged_frame(served: Served) -> None:
 
     with httpx.Client(base_url=served.url, timeout=30) as client:
         _, episode_id = _open_episode(client)
+    episode_frames = 1000
     acked = 0
     killed = threading.Event()
 
-    def stream(first: int, last: int) -> None:
+    def stream(first: int, kill_at: int | None = None) -> None:
+        """Send frames first..999 in batches of 20, reading acks as they come back.
+
+        With kill_at, the replica is killed as soon as that many frames are acked
+        and the client reads on until the connection drops; no frame past the
+        episode's end is ever sent, so the count after the resend is exact.
+        """
         nonlocal acked
         with connect(served.ws_url) as ws:
-            for start in range(first, last, 20):
-                ws.send(json.dumps([seed_frame(episode_id, n) for n in range(start, start + 20)]))
-                try:
-                    while (ack := json.loads(ws.recv(timeout=0.001)))["type"] == "ack":
-                        acked = first + ack["frames"]
-                except TimeoutError:
-                    pass
-                if acked >= 400 and not killed.is_set():
+
+            def read_ack(timeout: float) -> None:
+                nonlocal acked
+                acked = first + json.loads(ws.recv(timeout=timeout))["frames"]
+                if kill_at is not None and acked >= kill_at and not killed.is_set():
                     killed.set()
                     ray.kill(_replica_actor())
-                    time.sleep(0.5)
-            while acked < last:  # a client waits for the last ack before closing
-                acked = first + json.loads(ws.recv(timeout=30))["frames"]
+                    while True:
+                        ws.recv(timeout=30)  # until ConnectionClosed: the replica is gone
+
+            for start in range(first, episode_frames, 20):
+                ws.send(json.dumps([seed_frame(episode_id, n) for n in range(start, start + 20)]))
+                with contextlib.suppress(TimeoutError):
+                    while True:
+                        read_ack(timeout=0.001)
+            while acked < episode_frames:  # a client waits for the last ack before closing
+                read_ack(timeout=30)
 
     with pytest.raises((ConnectionClosed, OSError)):
-        stream(0, 10_000)
+        stream(0, kill_at=400)
     assert killed.is_set() and acked >= 400
     _wait_healthy(served.url)
     # the client resends everything it has no ack for (and a few it has: dedupe)
@@ -183,7 +195,7 @@ def test_killed_replica_loses_no_acknowledged_frame(served: Served) -> None:
     deadline = time.monotonic() + 60
     while True:
         try:
-            stream(resend_from, 1000)
+            stream(resend_from)
             break
         except (ConnectionClosed, InvalidHandshake, OSError):  # no replica ready yet
             if time.monotonic() > deadline:
@@ -191,5 +203,5 @@ def test_killed_replica_loses_no_acknowledged_frame(served: Served) -> None:
             time.sleep(1)
     with httpx.Client(base_url=served.url, timeout=60) as client:
         closed = client.patch(f"/api/episodes/{episode_id}", json=SEED_COMPLETE).json()
-    assert closed["frame_count"] == 1000
-    assert served.parquet_frames(episode_id) == list(range(1000))
+    assert closed["frame_count"] == episode_frames
+    assert served.parquet_frames(episode_id) == list(range(episode_frames))
