@@ -1,9 +1,9 @@
 """One FastAPI application from a list of routers: the single ingress of every Serve app.
 
-Later issues add their routers (policy inference, lab API, live WebSocket) to
-``MOUNTS``; the app, its lifespan (opening the runtime), CORS, JSON-only bodies, body limit and
-error handlers are shared. The same app runs under Ray Serve
-(``arenalab.serving.deployment``) or any ASGI server, which tests use.
+Every router (the game's ingestion, policy inference, the lab API, the live WebSocket) is
+listed in ``MOUNTS``; the app, its lifespan (opening the runtime), CORS, JSON-only bodies, body
+limit, error handlers and the offline ``/docs`` and ``/redoc`` pages are shared. The same app
+runs under Ray Serve (``arenalab.serving.deployment``) or any ASGI server, which tests use.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from arenalab.serving.runtime import Runtime
 from arenalab.settings import Settings
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Mount:
 MOUNTS: list[Mount] = [
     Mount(health.router),
     Mount(ingest.router, prefix="/api", also_unprefixed=True),  # seed 000 documents both
-    Mount(policy.router, prefix="/api", also_unprefixed=True),  # inference (issue 7)
+    Mount(policy.router, prefix="/api", also_unprefixed=True),  # real-time inference
     Mount(policy.v1_router, prefix="/api/v1"),
     Mount(lab_experiments.router, prefix="/api/v1"),  # seed 004's lab
     Mount(lab_sessions.router, prefix="/api/v1"),
@@ -61,7 +62,7 @@ def create_app(settings: Settings, mounts: Sequence[Mount] = MOUNTS) -> FastAPI:
         finally:
             await app.state.runtime.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc load their assets from the app, not a CDN
         title="arenalab",
         version=arenalab.__version__,
         summary="Game frames in, trained fighters out.",

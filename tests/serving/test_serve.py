@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -117,6 +118,19 @@ def test_seed_call_sequence(served: Served) -> None:
         assert client.get(f"/api/fighters/{fighter_id}/models").json() == []
         assert client.get("/docs").status_code == 200
     assert served.parquet_frames(episode_id) == list(range(1, 61))
+
+
+def test_docs_pages_load_every_asset_from_the_app(served: Served) -> None:
+    """/docs and /redoc work with no internet: every script, style and icon comes from the app."""
+    with httpx.Client(base_url=served.url, timeout=30) as client:
+        for page in ("/docs", "/redoc"):
+            html = client.get(page).text
+            assets = re.findall(r'(?:src|href)=["\']([^"\']+\.(?:js|css|png))', html)
+            assert len(assets) >= 2, html
+            for asset in assets:
+                assert asset.startswith("/"), f"{page} loads {asset} from another host"
+                answer = client.get(asset)
+                assert answer.status_code == 200 and len(answer.content) > 1000, asset
 
 
 def test_batch_and_stream_store_duplicates_once(served: Served) -> None:
