@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arenalab.datasets.episodes import monte_carlo_targets
+from arenalab.datasets.schema import CUSTOM_OBS_SPEC
 from arenalab.datasets.selection import Selection
 from arenalab.datasets.view import (
     action_space,
@@ -58,6 +59,20 @@ class OfflineResult:
     score: ArenaScore | None = None
 
 
+def _not_evaluable(obs_spec: str) -> str:
+    """Why frames of ``obs_spec`` cannot be scored in the simulator, and how to fix it."""
+    reason = f"evaluate needs arena-obs-v1/-v2 episodes; the selection's obs_spec is {obs_spec!r}"
+    if obs_spec != CUSTOM_OBS_SPEC:
+        return reason
+    return (
+        f"{reason}: its fighter declared no observation layout, so the simulator cannot "
+        "replay its frames. Register the fighter with the layout the game builds, e.g. "
+        '{"glb_filename": ..., "metadata_json": {"size": 1.0, "speed": 1.0, '
+        '"obs_spec": "arena-obs-v2"}} (`arenalab envs spec arena` prints it; '
+        "docs/ingestion.md, Observation specs), record new episodes, or drop --evaluate"
+    )
+
+
 def env_id_for(obs_spec: str, game: str) -> str:
     """The env a model of this spec plays in: the arena for its specs (v1, v2), else the dataset."""
     from arenalab.envs.arena.spec import OBS_SIZES  # noqa: PLC0415
@@ -90,9 +105,7 @@ def train_offline(
     obs_spec, length = selection_spec(storage, selection, closed)
     env_id = env_id_for(obs_spec, selection.game)
     if evaluate_episodes and env_id != ARENA_ENV_ID:
-        raise ValueError(
-            f"evaluate needs arena-obs-v1/-v2 episodes; the selection's obs_spec is {obs_spec!r}"
-        )
+        raise ValueError(_not_evaluable(obs_spec))
 
     def build_view() -> Any:
         view = read_view(storage, selection, closed, gamma=budget.gamma)

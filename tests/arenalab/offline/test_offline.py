@@ -92,8 +92,9 @@ def test_custom_obs_spec_trains_with_the_space_from_the_data(ray_head, data_dir:
                            budget=OfflineBudget(batch_size=32, updates_per_iteration=1),
                            settings=settings)  # fmt: skip
     assert (result.obs_spec, result.env_id) == ("custom", "dataset:arena")
-    with pytest.raises(ValueError, match="evaluate needs arena-obs-v1"):
+    with pytest.raises(ValueError, match="evaluate needs arena-obs-v1") as refused:
         train_offline(OfflineAlgorithm.BC, selection, evaluate_episodes=1, settings=settings)
+    assert '"obs_spec": "arena-obs-v2"' in str(refused.value)  # how to declare it
 
 
 def _cli(*args: str, data_dir: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
