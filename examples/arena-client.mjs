@@ -200,7 +200,8 @@ export class ArenaClient {
           resends += 1;
           sleep(retryDelay(msg.retry_after, 1, this.maxRetryDelayS)).then(() => {
             resends -= 1;
-            transmit(refused.text, refused.tries + 1);
+            if (!lost) transmit(refused.text, refused.tries + 1);
+            else { outstanding.push({ index: -1, ...refused }); settle(); }   // stays in unacked()
           });
         } else rejected.push(msg);    // 422/404/409: resending would fail the same way
       }

@@ -16,11 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
+from arenalab.client import ApiError, ArenaClient
 from arenalab.doctor import Check, run_checks
 from arenalab.envs.arena import ArenaEnv
-from arenalab.envs.arena.spec import OBS_SIZE, OBS_SPEC_VERSION
+from arenalab.envs.arena.spec import OBS_SIZE
 from arenalab.experiments import build_experiment
 from arenalab.registry import Registry
 from arenalab.settings import Settings
@@ -35,28 +34,19 @@ ARENA_FIGHTS = 20  # per anchor; the smoke-test fighter is shown, not crowned (1
 
 @dataclass
 class Demo:
-    """What the steps share: settings, the API's URL and what earlier steps made."""
+    """What the steps share: settings, the API's client and what earlier steps made."""
 
     settings: Settings
-    api: httpx.Client
+    arena: ArenaClient
     report: Callable[[str], None]
     facts: dict[str, Any] = field(default_factory=dict)
 
 
 def post_a_battle(demo: Demo) -> None:
     """The arena game's calls (seed 000): fighter, episode, every frame, close, stats."""
-    api = demo.api
-    fighter = api.post(
-        "/api/fighters",
-        json={
-            "glb_filename": "bacon-cyborg.glb",
-            "metadata_json": {"size": 1.0, "speed": 1.0, "obs_spec": OBS_SPEC_VERSION},
-        },
-    )
-    fighter_id = fighter.raise_for_status().json()["id"]  # fmt: skip
-    episode = api.post("/api/episodes", json={"fighter_id": fighter_id, "episode_number": 1,
-                                              "opponent_ids": [2]})  # fmt: skip
-    episode_id = episode.raise_for_status().json()["id"]
+    arena = demo.arena
+    fighter_id = arena.register_fighter("bacon-cyborg.glb").id  # declares the arena's spec
+    episode = arena.start_episode(fighter_id, opponent_ids=[2])
     env = ArenaEnv({"num_fighters": 2, "opponent_policy": "random", "max_steps": 300})
     observation, _ = env.reset(seed=0)
     frames, total, done, info = [], 0.0, False, {}
@@ -66,18 +56,19 @@ def post_a_battle(demo: Demo) -> None:
         next_observation, reward, terminated, truncated, info = env.step(action)
         total += reward
         frame["enemies_state"] = [{**e, "id": 2} for e in frame["enemies_state"]]
-        frames.append({**frame, "episode_id": episode_id, "action_vector": action.tolist(),
+        frames.append({**frame, "action_vector": action.tolist(),
                        "reward_delta": reward, "cumulative_reward": total,
                        "observation_vector": observation.tolist()})  # fmt: skip
         observation, done = next_observation, terminated or truncated
     for start in range(0, len(frames), 60):  # one second of frames per request
-        api.post("/api/fight-frames/batch", json=frames[start : start + 60]).raise_for_status()
-    api.patch(f"/api/episodes/{episode_id}", json={"total_reward": total,
-              "duration_frames": len(frames), "is_victory": bool(info.get("is_victory")),
-              "rank": 1}).raise_for_status()  # fmt: skip
-    stats = api.get(f"/api/fighters/{fighter_id}/stats").raise_for_status().json()
+        arena.record_frames(episode, frames[start : start + 60])
+    arena.complete_episode(episode, total_reward=total, duration_frames=len(frames),
+                           is_victory=bool(info.get("is_victory")), rank=1)  # fmt: skip
+    stats = arena.fighter_stats(fighter_id)
     demo.facts["fighter_id"] = fighter_id
-    demo.report(f"fighter {fighter_id}: {len(frames)} frames posted, stats {stats}")
+    demo.report(f"fighter {fighter_id}: {len(frames)} frames posted; stats: episodes "
+                f"{stats.episodes}, frames {stats.frames}, "
+                f"best reward {stats.best_reward:.2f}")  # fmt: skip
 
 
 def train_the_fighter(demo: Demo) -> None:
@@ -100,13 +91,17 @@ def act_in_real_time(demo: Demo) -> None:
     """The game asks the fighter's best model for an action, or, without one, the model."""
     fighter_id = demo.facts["fighter_id"]
     observation = [0.0] * OBS_SIZE  # arena-obs-v2, what arena training observes
-    answer = demo.api.post(f"/api/fighters/{fighter_id}/act", json={"observation": observation})
-    if answer.status_code == 404:  # no model of this fighter has earned "best" yet
-        demo.report(f"fighter {fighter_id} has no best model ({answer.json()['detail']}): "
+    try:
+        answer = demo.arena.act(fighter_id, observation)
+    except ApiError as error:
+        if error.status != 404:
+            raise
+        demo.report(f"fighter {fighter_id} has no best model ({error.detail}): "
                     "the game asks the trained model by id instead")  # fmt: skip
-        answer = demo.api.post(f"/api/v1/policies/{demo.facts['arena_model_id']}/act",
-                               json={"observation": observation})  # fmt: skip
-    demo.report(f"act: {answer.raise_for_status().json()}")
+        answer = demo.arena.model_act(demo.facts["arena_model_id"], observation)
+    action = ", ".join(f"{value:.2f}" for value in answer.action)
+    demo.report(f"act: model {answer.model_id} ({answer.algorithm}) answers [{action}] "
+                "(move x, move y, attack, block)")  # fmt: skip
 
 
 def train_pacman(demo: Demo) -> None:
@@ -144,8 +139,9 @@ def run_demo(settings: Settings, report: Callable[[str], None] = print) -> list[
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = deploy(settings)
     try:
-        with httpx.Client(base_url=url, timeout=60) as api:
-            demo = Demo(settings, api, report)
+        key = settings.api_key.get_secret_value() if settings.api_key else None
+        with ArenaClient(url, api_key=key) as arena:
+            demo = Demo(settings, arena, report)
             report(f"API at {url} (docs: {url}/docs)")
             for step in STEPS:
                 report(f"== {step.__doc__}")

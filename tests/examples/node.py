@@ -10,8 +10,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-NODE = shutil.which("node")
-requires_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
+MIN_NODE = 18  # global fetch, node:test, util.parseArgs
+
+
+def _node() -> str | None:
+    """The node binary if it is recent enough for the examples."""
+    node = shutil.which("node")
+    if node is None:
+        return None
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=60)
+    major = int(version.stdout.strip().lstrip("v").split(".")[0] or 0)
+    return node if major >= MIN_NODE else None
+
+
+NODE = _node()
+requires_node = pytest.mark.skipif(NODE is None, reason=f"no node {MIN_NODE}+ installed")
 
 
 @functools.cache
@@ -27,7 +40,7 @@ def websocket_flags() -> list[str] | None:
 def node_websocket() -> list[str]:
     """The node command with a global WebSocket; skips the test where this node has none."""
     if NODE is None:
-        pytest.skip("node is not installed")
+        pytest.skip(f"no node {MIN_NODE}+ installed")
     flags = websocket_flags()
     if flags is None:
         pytest.skip("this node has no WebSocket (Node 20+ has one)")

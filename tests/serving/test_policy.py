@@ -9,6 +9,8 @@ fighter 3 has no model; a filtered checkpoint serves as the "new best" in hot re
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +21,8 @@ import httpx
 import numpy as np
 import onnxruntime
 import pytest
+from arenalab.client import ArenaClient
+from arenalab.demo import Demo, act_in_real_time, post_a_battle
 from arenalab.envs.arena.spec import OBS_SIZE, OBS_SPEC_VERSION
 from arenalab.policies import Policy
 from arenalab.registry import Registry
@@ -30,6 +34,7 @@ from arenalab.storage import open_storage
 from websockets.sync.client import connect
 
 from tests.conftest import free_port
+from tests.examples.node import NODE, ROOT, node_websocket, requires_node, run
 from tests.policy_models import train_filtered, train_registered
 
 APP = "arenalab-policy-test"
@@ -296,3 +301,96 @@ def test_onnx_download_acts_like_the_served_policy(served: Served, tmp_path: Pat
     served_actions = _post(served, f"/api/v1/policies/{model_id}/act", {"observations": obs})
     np.testing.assert_allclose(action, served_actions.json()["actions"], atol=1e-4)
     assert httpx.get(f"{served.url}/api/models/999999/onnx", timeout=60).status_code == 404
+
+
+# The clients (examples/ and arenalab.client) against this deployment, as a game uses them.
+
+
+def test_js_battle_example_acts_with_the_best_model_and_records_every_frame(
+    served: Served,
+) -> None:
+    """examples/arena-battle.mjs: one act per frame, batches of frames, stats that count them."""
+    fighter = served.fighters[1]
+    with ArenaClient(served.url) as arena:
+        before = arena.fighter_stats(fighter)
+        command = [NODE, "examples/arena-battle.mjs", served.url, "--fighter", str(fighter)]
+        out = run([*command, "--frames", "30"]).stdout
+        after = arena.fighter_stats(fighter)
+        episode = arena.fighter_episodes(fighter)[-1]
+        frames = arena.episode_frames(episode.id).frames
+        first = arena.act(fighter, frames[0]["observation_vector"])
+    assert f"best model {served.models[1]}" in out and f"{episode.duration_frames} frames" in out
+    assert after.episodes == before.episodes + 1 and episode.status == "closed"
+    assert after.frames == before.frames + episode.duration_frames == before.frames + len(frames)
+    assert [f["frame_number"] for f in frames] == list(range(len(frames)))
+    assert len(frames[0]["observation_vector"]) == OBS_SIZE  # the published arenaObservation
+    np.testing.assert_allclose(frames[0]["action_vector"], first.action, atol=1e-4)
+
+
+def test_js_stream_recorder_waits_for_the_last_ack(served: Served) -> None:
+    """--stream: frames over the WebSocket, all stored before the episode closes."""
+    command = [*node_websocket(), "examples/arena-battle.mjs", served.url, "--stream"]
+    out = run([*command, "--frames", "40"]).stdout
+    fighter = int(re.search(r"^fighter (\d+): no best model", out, re.M).group(1))
+    with ArenaClient(served.url) as arena:
+        stats = arena.fighter_stats(fighter)
+        (episode,) = arena.fighter_episodes(fighter)
+    assert stats.episodes == 1 and stats.frames == episode.duration_frames == episode.frame_count
+    assert episode.duration_frames > 0 and f"{episode.duration_frames} frames" in out
+
+
+@requires_node
+def test_js_and_python_clients_get_the_same_battle_actions(served: Served) -> None:
+    """The JS actBattle and Python act_battle: every fighter's own best model, same actions."""
+    observations = dict(zip(served.fighters[:2], _observations(2, seed=5), strict=True))
+    fighters = [{"fighterId": f, "observation": o} for f, o in observations.items()]
+    script = ("import { ArenaClient } from './examples/arena-client.mjs';"
+              f"const arena = new ArenaClient('{served.url}');"
+              f"const answer = await arena.actBattle({json.dumps(fighters)});"
+              "console.log(JSON.stringify(answer));")  # fmt: skip
+    from_js = json.loads(run([NODE, "--input-type=module", "-e", script]).stdout)["actions"]
+    with ArenaClient(served.url) as arena:
+        from_python = arena.act_battle(observations).actions
+        assert arena.best_model(served.fighters[0]).id == served.models[0]
+        assert arena.best_model(served.fighters[3]) is None
+        assert arena.health().status in ("healthy", "degraded")
+    assert [a["model_id"] for a in from_js] == [a.model_id for a in from_python]
+    assert [a.model_id for a in from_python] == served.models[:2]
+    np.testing.assert_allclose([a["action"] for a in from_js], [a.action for a in from_python],
+                               atol=1e-6)  # fmt: skip
+
+
+def test_demo_posts_a_battle_and_acts_through_the_python_client(served: Served) -> None:
+    """The demo's arena steps go through arenalab.client: frames in stats, an action answered."""
+    lines: list[str] = []
+    with ArenaClient(served.url) as arena:
+        demo = Demo(load_settings(), arena, lines.append, {"arena_model_id": served.models[0]})
+        post_a_battle(demo)
+        act_in_real_time(demo)  # the new fighter has no best model: the model is asked by id
+        stats = arena.fighter_stats(demo.facts["fighter_id"])
+    assert stats.episodes == 1 and stats.frames > 0
+    assert f"{stats.frames} frames posted" in lines[0]
+    assert "has no best model" in lines[1] and f"act: model {served.models[0]}" in lines[2]
+
+
+def test_lab_live_example_receives_the_session_snapshot(served: Served) -> None:
+    """docs/lab.md's snippet (examples/lab-live.mjs) on Node 20 prints each session's status."""
+    command = node_websocket()
+    with ArenaClient(served.url) as arena:
+        experiment = arena.request("POST", "/api/v1/experiments/", {"name": "live-js"}).json()
+        body = {"experiment_id": experiment["id"]}
+        session = arena.request("POST", "/api/v1/training/sessions", body).json()
+    ws_url = served.url.replace("http", "ws", 1) + "/ws"
+    with subprocess.Popen([*command, "examples/lab-live.mjs", ws_url], cwd=ROOT, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as live:  # fmt: skip
+        timer = threading.Timer(60, live.kill)
+        timer.start()
+        expected, seen = f"session {session['id']}: created\n", ""
+        try:
+            for seen in iter(live.stdout.readline, ""):  # the timer ends a silent wait
+                if seen == expected or "refused" in seen:
+                    break
+        finally:
+            timer.cancel()
+            live.kill()
+    assert seen == expected
