@@ -40,6 +40,11 @@ export function retryDelay(retryAfter, fallback, cap) {
   return Math.min(Math.max(seconds, 0), cap);
 }
 
+/** The JSON `detail` of an error answer, or its text (a proxy's HTML page, say). */
+function errorDetail(text) {
+  try { return JSON.parse(text).detail ?? text; } catch { return text; }
+}
+
 /** The seed's camelCase `frameData` as the API's frame JSON (already snake_case: kept). */
 export function frameBody(episodeId, f) {
   if (f.frame_number !== undefined) return { episode_id: episodeId, ...f };
@@ -84,9 +89,8 @@ export class ArenaClient {
         continue;
       }
       const text = await response.text();
-      const answer = text ? JSON.parse(text) : null;
-      if (!response.ok) throw new ApiError(response.status, answer?.detail ?? text, method, path);
-      return answer;
+      if (!response.ok) throw new ApiError(response.status, errorDetail(text), method, path);
+      return text ? JSON.parse(text) : null;
     }
   }
 
