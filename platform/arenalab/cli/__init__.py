@@ -25,6 +25,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("serve", "serve"),
     ("train", "train"),
     ("evaluate", "evaluate"),
+    ("watch", "watch"),
     ("league", "league"),
     ("submit", "submit"),
     ("experiments", "experiments"),

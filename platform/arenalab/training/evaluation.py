@@ -217,15 +217,17 @@ def evaluation_setup(experiment: Experiment, episodes: int) -> tuple[Protocol, d
     return Protocol("arenalab/PacMan-v0", game, episodes), config
 
 
-def make_env(protocol: Protocol, config: Mapping[str, Any], opponent: str) -> gym.Env:
+def make_env(
+    protocol: Protocol, config: Mapping[str, Any], opponent: str, render_mode: str | None = None
+) -> gym.Env:
     """The single-agent env of one protocol column (an arena opponent, or the game)."""
     if protocol.arena:
         from arenalab.envs.arena import ArenaEnv  # noqa: PLC0415
 
-        return ArenaEnv({**config, "opponent_policy": opponent})
+        return ArenaEnv({**config, "opponent_policy": opponent}, render_mode=render_mode)
     from arenalab.envs.pacman import PacManEnv  # noqa: PLC0415
 
-    return PacManEnv(dict(config))
+    return PacManEnv(dict(config), render_mode=render_mode)
 
 
 # Acting -------------------------------------------------------------------------------------
@@ -361,10 +363,6 @@ def evaluate_model(
     settings = settings or get_settings()
     registry = registry or Registry.from_settings(settings)
     model = registry.get_model(model_id)
-    if model.experiment_id is None:
-        raise ValueError(f"model {model_id} has no experiment to rebuild its environment from")
-    if not evaluable(model.module_id):
-        raise ValueError(f"model {model_id} ({model.module_id}) has no single-agent view to score")
     result = score_model_row(model, registry, episodes, ("random", "heuristic"), settings)
     if record:
         store_score(registry, model.id, result)
@@ -379,6 +377,25 @@ def score_model_row(
     settings: Settings | None = None,
 ) -> Score:
     """Score a registry row: online rows rebuild their experiment, offline rows their fight."""
+    policy, protocol, config = model_setup(model, registry, settings, episodes)
+    return score(protocol, config, greedy_actor(policy), baselines)
+
+
+def model_setup(
+    model: Model,
+    registry: Registry,
+    settings: Settings | None = None,
+    episodes: int = DEFAULT_EPISODES,
+) -> tuple[Any, Protocol, dict[str, Any]]:
+    """A registry row's served policy, its protocol and the env config it plays in.
+
+    Raises:
+        ValueError: for a model without an experiment or without a single-agent view.
+    """
+    if model.experiment_id is None:
+        raise ValueError(f"model {model.id} has no experiment to rebuild its environment from")
+    if not evaluable(model.module_id):
+        raise ValueError(f"model {model.id} ({model.module_id}) has no single-agent view to play")
     experiment_row = registry.get_experiment(model.experiment_id)
     policy = load_policy(model.checkpoint_uri, model.module_id, settings)
     if experiment_row.environment in {e.value for e in Environment}:
@@ -388,7 +405,7 @@ def score_model_row(
         protocol = arena_protocol(config, episodes)
     if protocol.arena:  # the layout the model was trained on (arena-obs-v1 or -v2)
         config = {**config, "obs_spec": model.obs_spec}
-    return score(protocol, config, greedy_actor(policy), baselines)
+    return policy, protocol, config
 
 
 def offline_fight_config(registry: Registry, fighter_id: int | None) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import torch
 from arenalab.policies import Policy
 from arenalab.registry import NotFoundError, Registry
 from arenalab.training import TrainingConfig, create_training_session
+from arenalab.training.watch import watch_model, write_gif
 
 
 def test_the_seeds_loop_trains_saves_and_registers_the_fighters_model(
@@ -45,6 +46,10 @@ def test_the_seeds_loop_trains_saves_and_registers_the_fighters_model(
     before = torch.load(tmp_path / "models" / "fighter_1_v0.pth")
     assert all(torch.equal(saved[name], served[name]) for name in saved)  # the acting part
     assert any(not torch.equal(saved[name], before[name]) for name in saved)  # it trained
+
+    replay = watch_model(second.model_id, max_steps=10, opponent="random")
+    assert len(replay.frames) == 11 and replay.frames[0].ndim == 3 and len(replay.returns) == 1
+    assert write_gif(replay, tmp_path / "fight.gif").stat().st_size > 1000
 
 
 def test_an_unknown_fighter_or_opponent_is_refused_before_anything_is_made(settings):

@@ -1,6 +1,7 @@
 """train(): checkpoints, registry records, evaluation, resume, and a clean stop on SIGTERM."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from arenalab.experiments import build_experiment
 from arenalab.registry import Registry
 from arenalab.storage import open_storage
 from arenalab.training import open_run, train
+from PIL import Image
 from typer.testing import CliRunner
 
 
@@ -51,6 +53,16 @@ def test_train_checkpoints_registers_and_resumes(ray_head, settings, tiny_data):
     assert report.exit_code == 0, report.output
     assert "vs random" in report.output and "heuristic" in report.output, report.output
     assert "3 episodes from seed 10000" in report.output
+
+    gif = settings.data_dir / "watch.gif"
+    cli = ["watch", str(model.model_id), "--max-steps", "12", "--out", str(gif)]
+    watched = CliRunner().invoke(app, cli)
+    assert watched.exit_code == 0 and "episode 1: return" in watched.output, watched.output
+    frames = int(re.search(r"\((\d+) frames", watched.output).group(1))
+    with Image.open(gif) as image:  # a real animation: the reset, then one frame per step
+        assert image.n_frames == frames and 2 <= frames <= 13 and min(image.size) >= 100
+    text = CliRunner().invoke(app, ["watch", str(model.model_id), "--ansi", "--max-steps", "2"])
+    assert text.exit_code == 0 and 2 <= text.output.count("\x1b[2J") <= 3, text.output
 
 
 def test_unknown_fighter_is_refused_before_training(ray_head, settings):
