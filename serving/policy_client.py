@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+from arenalab.floats import shortest_list
 from arenalab.registry import Model, NotFoundError, Registry
 from arenalab.serving.errors import RETRY_AFTER_S, failure
 from arenalab.serving.policy_protocol import ActGroup, ActOutcome
@@ -220,8 +221,8 @@ class PolicyClient:
 
 
 def to_json_action(action: np.ndarray) -> list[float] | int:
-    """A Box action as a list of floats, a Discrete one as an int."""
-    return action.tolist() if action.ndim else int(action)
+    """A Box action as a list of floats (float32 in its shortest form), a Discrete one as an int."""
+    return shortest_list(action) if action.ndim else int(action)
 
 
 def _ref(model: Model) -> ModelRef:

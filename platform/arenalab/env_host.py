@@ -9,9 +9,11 @@ number; ``next_states`` lets the ``game_state`` channel wait for the next one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import gymnasium as gym
@@ -19,6 +21,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from arenalab.envs import get_entry
+from arenalab.floats import shortest_list, shortest_scalar
 from arenalab.registry import ConflictError
 
 ACTOR_NAME = "arenalab-env-host"
@@ -48,14 +51,19 @@ class HostedEnv:
     episode_return: float = 0.0
     done: bool = False
     last: dict[str, Any] = field(default_factory=dict)
+    observation: Any = None
+    player: asyncio.Task | None = None
+    """The task of the model playing this env (``play``), if one is."""
+    played_by: int | None = None
+    play_error: str | None = None
 
 
 def to_json(value: Any) -> Any:
     """Observations, rewards and infos as plain JSON (numpy arrays become lists)."""
     if isinstance(value, np.ndarray):
-        return value.tolist()
+        return shortest_list(value)
     if isinstance(value, np.generic):
-        return value.item()
+        return shortest_scalar(value)
     if isinstance(value, dict):
         return {str(key): to_json(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -143,6 +151,8 @@ class EnvHost:
             "steps": hosted.steps,
             "episode_return": hosted.episode_return,
             "done": hosted.done,
+            "played_by": hosted.played_by if hosted.player else None,
+            "play_error": hosted.play_error,
             "state": to_json(env.state()),
         }
 
@@ -161,11 +171,20 @@ class EnvHost:
     def _restart(hosted: HostedEnv, seed: int | None) -> None:
         observation, info = hosted.env.reset(seed=seed)
         hosted.steps, hosted.episode_return, hosted.done = 0, 0.0, False
+        hosted.observation = observation
         hosted.last = {"observation": to_json(observation), "info": to_json(info)}
 
     async def step(self, env_id: int, action: Any) -> dict[str, Any]:
         """Apply one action (a dict of actions for multi-agent envs) and report the outcome."""
         hosted = self._get(env_id)
+        if hosted.player is not None:
+            raise ConflictError(
+                f"environment {env_id} is played by model {hosted.played_by}; stop that first"
+            )
+        return await self._step(hosted, action)
+
+    async def _step(self, hosted: HostedEnv, action: Any) -> dict[str, Any]:
+        env_id = hosted.env_id
         if hosted.done:
             raise ConflictError(f"environment {env_id}: the episode ended; reset it first")
         env = hosted.env
@@ -189,7 +208,9 @@ class EnvHost:
             hosted.done = bool(terminated or truncated)
         hosted.steps += 1
         hosted.episode_return += total
+        hosted.observation = observation
         hosted.last = {
+            "action": to_json(action),
             "observation": to_json(observation),
             "reward": to_json(reward),
             "terminated": to_json(terminated),
@@ -203,9 +224,82 @@ class EnvHost:
         return self._get(env_id).env.render()
 
     def delete(self, env_id: int) -> None:
-        """Close and forget an environment."""
-        self._get(env_id).env.close()
+        """Close and forget an environment (a model playing it stops)."""
+        hosted = self._get(env_id)
+        if hosted.player is not None:
+            hosted.player.cancel()
+        hosted.env.close()
         del self._envs[env_id]
+
+    async def play(
+        self,
+        env_id: int,
+        model: dict[str, Any],
+        settings: Any,
+        episodes: int = 1,
+        fps: float | None = None,
+        seed: int | None = None,
+    ) -> dict[str, Any]:
+        """Let a registered model play: greedy, acting as ``/act`` serves it, every step published.
+
+        ``model`` is the registry row's ``id``, ``checkpoint_uri`` and ``module_id``; the
+        checkpoint is loaded as the policy server loads it (only from the storage of
+        ``settings``). Episodes start from resets seeded ``seed, seed + 1, ...`` and run
+        at ``fps`` steps per second (default: the env's playback rate), so a frontend
+        watching ``game_state`` sees the game at the speed it renders.
+
+        Raises:
+            ConflictError: if a model already plays this environment.
+            ActionError: for a multi-agent env, a bad seed, or a model whose
+                observations differ from the env's.
+        """
+        check_seed(seed)
+        hosted = self._get(env_id)
+        if hosted.player is not None:
+            raise ConflictError(
+                f"environment {env_id} is played by model {hosted.played_by}; stop that first"
+            )
+        if get_entry(hosted.name).multi_agent:
+            raise ActionError(f"model_id: environment {env_id} is multi-agent; a model plays one")
+        policy = await asyncio.to_thread(_load_policy, model, settings)
+        if policy.observation_space != hosted.env.observation_space:
+            raise ActionError(
+                f"model_id: model {model['id']} observes {policy.observation_space}, environment "
+                f"{env_id} gives {hosted.env.observation_space} (create it with the model's "
+                "game parameters)"
+            )
+        hosted.played_by, hosted.play_error = model["id"], None
+        hosted.player = asyncio.create_task(self._play(hosted, policy, episodes, fps, seed))
+        return self.describe(env_id)
+
+    async def stop_playing(self, env_id: int) -> dict[str, Any]:
+        """Stop the model playing this environment (the env stays where it is)."""
+        hosted = self._get(env_id)
+        if hosted.player is not None:
+            hosted.player.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await hosted.player
+        return self.describe(env_id)
+
+    async def _play(
+        self, hosted: HostedEnv, policy: Any, episodes: int, fps: float | None, seed: int | None
+    ) -> None:
+        from arenalab.training.evaluation import greedy_actor  # noqa: PLC0415 - imports torch
+
+        act = greedy_actor(policy)
+        interval = 1.0 / (fps or hosted.env.metadata.get("render_fps") or 10)
+        try:
+            for episode in range(episodes):
+                self._restart(hosted, None if seed is None else seed + episode)
+                await self._publish(hosted)
+                while not hosted.done:
+                    await asyncio.sleep(interval)
+                    await self._step(hosted, act(hosted.observation))
+        except Exception as exc:  # noqa: BLE001 - reported on the env, the host keeps serving
+            hosted.play_error = f"{type(exc).__name__}: {exc}"
+        finally:
+            hosted.player = None
+            await self._publish(hosted)
 
     async def next_states(self, after: int, timeout_s: float = 10.0) -> list[dict[str, Any]]:
         """States published after sequence number ``after``; waits up to ``timeout_s`` for one."""
@@ -236,6 +330,18 @@ class EnvHost:
             self._history.append({"seq": self._seq, "env_id": hosted.env_id, "data": report})
             self._changed.notify_all()
         return report
+
+
+def _load_policy(model: dict[str, Any], settings: Any) -> Any:
+    """A registered model's policy, loaded the way the policy server loads it."""
+    from arenalab.policies.loading import load_registered_policy  # noqa: PLC0415 - torch, RLlib
+    from arenalab.storage import open_storage  # noqa: PLC0415
+
+    try:
+        row = SimpleNamespace(**model)  # the row's fields the loader reads
+        return load_registered_policy(row, open_storage(settings), settings.data_dir)
+    except OSError as exc:  # PermissionError included: a checkpoint outside the storage
+        raise ActionError(f"model_id: model {model['id']}: {exc}") from None
 
 
 def get_env_host() -> Any:

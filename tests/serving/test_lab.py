@@ -41,7 +41,7 @@ def test_seed_experiment_round_trip(lab: TestClient) -> None:
     assert body["preset"] == "débutant" and body["algorithm"] == "PPO"
     assert body["parameters"]["game"]["grid_size"] == 10  # explicit beats the preset's 7
     assert body["parameters"]["visualization"]["show_grid"] is True  # 0/1 flags are booleans
-    assert any("target_update" in warning for warning in body["warnings"])  # not for PPO
+    assert body["warnings"] == []  # PPO ignores the seed's intelligence values, all defaults
     experiment_id = body["id"]
     assert lab.get(f"/api/v1/experiments/{experiment_id}").json()["name"] == SEED_EXPERIMENT["name"]
     changed = {**SEED_EXPERIMENT, "algorithm": "DQN"}
@@ -51,6 +51,11 @@ def test_seed_experiment_round_trip(lab: TestClient) -> None:
     assert [e["id"] for e in lab.get("/api/v1/experiments/").json()] == [experiment_id]
     assert lab.delete(f"/api/v1/experiments/{experiment_id}").status_code == 204
     assert lab.get(f"/api/v1/experiments/{experiment_id}").status_code == 404
+    tuned = {**SEED_EXPERIMENT["parameters"]["intelligence"], "train_freq": 8}
+    tuned_body = {**SEED_EXPERIMENT, "parameters": {**SEED_EXPERIMENT["parameters"],
+                                                    "intelligence": tuned}}  # fmt: skip
+    warned = lab.post("/api/v1/experiments/", json=tuned_body).json()["warnings"]
+    assert warned == ["intelligence.train_freq=8 does not apply to PPO; ignored"]
 
 
 @pytest.mark.parametrize(

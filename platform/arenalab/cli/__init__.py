@@ -6,8 +6,11 @@ its arguments, calls one library function and prints the answer.
 """
 
 import importlib
+from typing import Annotated
 
 import typer
+
+from arenalab.cli.quiet import quiet_ray, verbose_help
 
 app = typer.Typer(
     name="arenalab",
@@ -26,6 +29,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("train", "train"),
     ("evaluate", "evaluate"),
     ("watch", "watch"),
+    ("models", "models"),
+    ("runs", "runs"),
     ("league", "league"),
     ("submit", "submit"),
     ("experiments", "experiments"),
@@ -34,6 +39,15 @@ COMMANDS: list[tuple[str, str]] = [
     ("offline", "offline"),
     ("datasets", "datasets"),
 ]
+
+
+@app.callback()
+def _options(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=verbose_help())] = False,
+) -> None:
+    """Train, sweep, serve and improve reinforcement-learning agents for games, on Ray."""
+    if not verbose:
+        quiet_ray()
 
 
 def _mount() -> None:

@@ -1,13 +1,15 @@
 """``arenalab experiments ls|show|presets|schema|mapping``: browse experiments and parameters."""
 
 import json
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from arenalab.cli.output import print_json, print_table, readable
 from arenalab.cli.settings import settings_or_exit
-from arenalab.cli.train import PresetOption, SetOption, experiment_or_exit
+from arenalab.cli.train import PresetOption, SetOption, experiment_or_exit, print_warnings
 from arenalab.experiments import (
     PRESETS,
     dump_experiment,
@@ -46,17 +48,36 @@ def show(
     else:
         experiment = experiment_or_exit(Path(source), preset, sets)
     typer.echo(dump_experiment(experiment), nl=False)
-    for warning in training_settings(experiment)[1]:
-        typer.echo(f"warning: {warning}", err=True)
+    print_warnings(experiment)
 
 
 @app.command()
-def presets() -> None:
-    """The presets and what each one changes."""
+def presets(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """The presets and what each one changes (the game part per game)."""
+    if as_json:
+        print_json(PRESETS)
+        return
+    rows = []
     for name, preset in PRESETS.items():
-        typer.echo(f"{name}: {preset['description']}")
         changes = {key: value for key, value in preset.items() if key != "description"}
-        typer.echo("  " + json.dumps(changes, ensure_ascii=False))
+        rows.append((name, preset["description"], "\n".join(_settings(changes))))
+    print_table(("preset", "what it is for", "what it changes"), rows)
+
+
+def _settings(values: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
+    """Nested values as ``group.param = value`` lines."""
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            yield from _settings(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key} = {_text(value)}"
+
+
+def _text(value: Any) -> str:
+    """A value as a person reads it: text as is, numbers short, lists as JSON."""
+    return value if isinstance(value, str) else json.dumps(readable(value), ensure_ascii=False)
 
 
 @app.command()
@@ -70,13 +91,18 @@ def mapping(
     source: Annotated[
         Path | None, typer.Argument(help="Show one experiment's RLlib settings.")
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """The parameter -> RLlib table, or the exact settings one experiment file produces."""
+    """The parameter -> RLlib table (Markdown), or the settings one experiment file produces."""
     if source is None:
         typer.echo(mapping_markdown())
         return
     experiment = experiment_or_exit(source, None, None)
-    settings, warnings = training_settings(experiment)
-    typer.echo(json.dumps(settings, indent=2, default=str))
-    for warning in warnings:
-        typer.echo(f"warning: {warning}", err=True)
+    settings = training_settings(experiment)[0]
+    if as_json:
+        print_json(settings)
+    else:
+        rows = ((key, _text(value)) for key, value in settings.items())
+        print_table(("AlgorithmConfig.training() keyword", "value"), rows,
+                    title=f"{source}: {experiment.algorithm.value}")  # fmt: skip
+    print_warnings(experiment)

@@ -5,7 +5,15 @@ from typing import Annotated
 
 import typer
 
-from arenalab.cli.train import ExperimentFile, PresetOption, SetOption, experiment_or_exit
+from arenalab.cli.train import (
+    ExperimentFile,
+    NameOption,
+    PresetOption,
+    SetOption,
+    experiment_or_exit,
+    needs_experiment,
+    print_warnings,
+)
 from arenalab.training.submit import SubmitError, submit_training
 
 app = typer.Typer(help="Run arenalab commands as Ray jobs on a cluster.", no_args_is_help=True)
@@ -13,9 +21,11 @@ app = typer.Typer(help="Run arenalab commands as Ray jobs on a cluster.", no_arg
 
 @app.command(name="train")
 def train_job(
+    ctx: typer.Context,
     experiment_file: ExperimentFile = None,
     preset: PresetOption = None,
     sets: SetOption = None,
+    name: NameOption = None,
     address: Annotated[
         str | None,
         typer.Option(help="Dashboard URL, e.g. http://127.0.0.1:8265 (default: RAY_ADDRESS)."),
@@ -26,7 +36,9 @@ def train_job(
     wait: Annotated[bool, typer.Option(help="Wait for the job and print its logs.")] = False,
 ) -> None:
     """Submit `python -m arenalab train experiment.yaml` with the arenalab wheel in py_modules."""
-    experiment = experiment_or_exit(experiment_file, preset, sets)
+    needs_experiment(ctx, experiment_file, preset)
+    experiment = experiment_or_exit(experiment_file, preset, sets, name)
+    print_warnings(experiment)
     args = []
     if env_runners is not None:
         args += ["--env-runners", str(env_runners)]

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
+from arenalab.cli.output import number
 from arenalab.cli.settings import settings_or_exit
 
 DEFAULT_COMMAND = "run"
@@ -110,7 +111,7 @@ def _print_outcome(outcome: Any) -> None:
         best = "best model of its experiment" if model.is_best else "not the experiment's best"
         console.print(
             f"registered model {model.model_id} ({model.module_id}) for experiment "
-            f"{outcome.experiment_id}: eval return {model.eval_return}, {best}"
+            f"{outcome.experiment_id}: eval return {number(model.eval_return)}, {best}"
         )
     for warning in outcome.warnings:
         console.print(f"warning: {warning}")

@@ -21,6 +21,7 @@ from arenalab.datasets.codec import dedupe, records_to_table
 from arenalab.datasets.files import open_dataset
 from arenalab.datasets.schema import FRAME_SCHEMA, dataset_root
 from arenalab.datasets.wal import list_segments, read_segment
+from arenalab.floats import shortest_table
 from arenalab.storage import Storage
 
 Format = Literal["json", "arrow", "parquet"]
@@ -72,8 +73,8 @@ def to_bytes(table: pa.Table, fmt: Format) -> bytes:
 
 
 def to_records(table: pa.Table) -> list[dict]:
-    """JSON-ready rows with the seed's field names; timestamps as ISO strings."""
-    rows = table.to_pylist()
+    """JSON-ready rows with the seed's field names; timestamps as ISO strings, float32 short."""
+    rows = shortest_table(table).to_pylist()
     for row in rows:
         row["received_at"] = row["received_at"].isoformat()
     return rows

@@ -70,6 +70,16 @@ class Selection(BaseModel):
         """Whether episodes of ``source`` are part of this selection."""
         return source in self.sources
 
+    def selector(self) -> str:
+        """The selector text ``parse_selector`` reads back: the game, then what narrows it."""
+        short = {field: alias for alias, field in ALIASES.items()}
+        parts = [f"game={self.game}"]
+        for field, value in self.model_dump(mode="json", exclude_defaults=True).items():
+            if field != "game":
+                text = MULTI_SEPARATOR.join(map(str, value)) if isinstance(value, list) else value
+                parts.append(f"{short.get(field, field)}={text}")
+        return ",".join(parts)
+
     def day_in_range(self, day: str) -> bool:
         """Whether a ``date=YYYY-MM-DD`` partition value lies in the selected days."""
         value = date.fromisoformat(day)

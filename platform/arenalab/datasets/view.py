@@ -45,8 +45,7 @@ class EmptySelectionError(LookupError):
 
 def _nothing_stored(storage: Storage, selection: Selection) -> EmptySelectionError:
     return EmptySelectionError(
-        f"no closed episodes stored for {selection.model_dump(exclude_defaults=True)} "
-        f"under {storage.uri_of('datasets')}"
+        f"no closed episodes stored for {selection.selector()} under {storage.uri_of('datasets')}"
     )
 
 

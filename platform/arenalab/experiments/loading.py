@@ -97,7 +97,8 @@ def _describe(exc: ValidationError) -> str:
     for error in exc.errors():
         field = ".".join(str(part) for part in error["loc"] if part not in {"pacman", "arena"})
         message = error["msg"].removeprefix("Value error, ")
-        got = f" (got {error['input']!r})" if field and error["type"] != "missing" else ""
+        shown = field and error["type"] != "missing" and not isinstance(error["input"], dict)
+        got = f" (got {error['input']!r})" if shown else ""  # a whole group is no help
         lines.append(f"{field or 'experiment'}: {message}{got}")
     return "\n  ".join(lines)
 

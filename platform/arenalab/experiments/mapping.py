@@ -2,7 +2,8 @@
 
 ``RULES`` is both the code and the documentation: ``training_settings`` applies it,
 ``mapping_markdown`` renders it for docs/experiments.md. A parameter with no entry
-for the chosen algorithm is returned as a warning, never silently dropped.
+for the chosen algorithm is returned as a warning when the user changed it (a value other
+than the default or the preset's), never silently dropped.
 ``training.episodes`` and ``training.env_steps`` are stop criteria (see ``stop_criteria``:
 whichever is reached first ends the run), and the ``game``
 and ``visualization`` groups become the env's ``env_config`` for every algorithm.
@@ -14,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from arenalab.experiments.schema import Algorithm, Experiment
+from arenalab.experiments.presets import preset_overrides
+from arenalab.experiments.schema import GAME_KINDS, Algorithm, Experiment
 
 ON_POLICY = (Algorithm.PPO, Algorithm.APPO, Algorithm.IMPALA, Algorithm.A2C)
 OFF_POLICY = (Algorithm.DQN, Algorithm.SAC, Algorithm.TQC, Algorithm.TD3)
@@ -160,7 +162,8 @@ def training_settings(experiment: Experiment) -> tuple[dict[str, Any], list[str]
 
     Returns:
         The keywords (house defaults, then the mapped parameters, then ``experiment.rllib``)
-        and one warning per parameter that has no meaning for the chosen algorithm.
+        and one warning per parameter the user changed that has no meaning for the chosen
+        algorithm (values left at the default or the preset's are not the user's doing).
     """
     algorithm = experiment.algorithm
     settings = dict(HOUSE_DEFAULTS.get(algorithm, {}))
@@ -170,11 +173,26 @@ def training_settings(experiment: Experiment) -> tuple[dict[str, Any], list[str]
         value = getattr(getattr(experiment, group), name)
         target = targets.get(algorithm)
         if target is None:
-            warnings.append(f"{path}={value} does not apply to {algorithm.value}; ignored")
+            if value != _untouched_value(experiment, group, name):
+                warnings.append(f"{path}={value} does not apply to {algorithm.value}; ignored")
         else:
             settings.update(target.apply(value, experiment))
     settings.update(experiment.rllib)
     return settings, warnings
+
+
+def _untouched_value(experiment: Experiment, group: str, name: str) -> Any:
+    """The value a parameter has when the user does not set it: the preset's, else the default.
+
+    Compared by value, so an experiment read back from a file or the registry (where every
+    value is written out) warns about the same parameters as the one first submitted.
+    """
+    if experiment.preset:
+        kind = GAME_KINDS.get(experiment.environment, "pacman")
+        overrides = preset_overrides(experiment.preset, kind, experiment.environment.value)
+        if name in overrides.get(group, {}):
+            return overrides[group][name]
+    return type(getattr(experiment, group)).model_fields[name].default
 
 
 def stop_criteria(experiment: Experiment, iterations: int | None = None) -> dict[str, int]:

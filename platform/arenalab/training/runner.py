@@ -8,7 +8,8 @@ registry, then score each trained policy with the one scoring protocol
 (:mod:`arenalab.training.evaluation`: greedy, as ``/act`` serves it, fixed seeds) and
 register it as a model so the "best model" rule (DESIGN.md 4.6) applies. Every
 ``run.evaluation_every`` iterations a quick evaluation (``run.periodic_evaluation_episodes``)
-joins that iteration's metrics row; the run ends with a learning-curve PNG in its folder.
+joins that iteration's metrics row; the run ends with a learning-curve PNG in its folder,
+and every iteration's metrics go to TensorBoard event files (:mod:`arenalab.training.tensorboard`).
 SIGINT/SIGTERM pause the run: the current iteration finishes, a checkpoint is written,
 ``resume=`` continues it.
 """
@@ -38,6 +39,7 @@ from arenalab.training.progress import (
 )
 from arenalab.training.runs import RunDir, new_run, open_run
 from arenalab.training.stopping import StopRequest
+from arenalab.training.tensorboard import RunBoard, tensorboard_dir
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,8 @@ class TrainingResult:
     warnings: list[str] = field(default_factory=list)
     stop_signal: str | None = None
     learning_curve_uri: str | None = None
+    tensorboard_dir: str | None = None
+    """The run's TensorBoard event files (``tensorboard --logdir`` this folder)."""
 
 
 def train(
@@ -129,8 +133,6 @@ def train(
     if resume is None:
         run = new_run(storage, experiment)
         info = _register_run(registry, experiment, run, session_id)
-    for warning in built.warnings:
-        log.warning(warning)
     session_id = info["session_id"]
     _connect_ray(settings)
     algo = built.config.build_algo()
@@ -140,10 +142,11 @@ def train(
         registry.update_session(session_id, started_at=utcnow(), run_uri=run.uri, error=None)
         with contextlib.suppress(ConflictError):  # a pause or stop asked before this wins
             registry.transition_session(session_id, RUNS_FROM)
-        with stop or StopRequest() as stopping:
+        board = RunBoard(tensorboard_dir(run, settings))
+        with stop or StopRequest() as stopping, board:
             checks = PeriodicEvaluation(experiment, built.spec, run, settings)
             result, saved = _loop(algo, experiment, run, registry, session_id, iterations,
-                                  progress, stopping, checks)  # fmt: skip
+                                  progress, stopping, checks, board)  # fmt: skip
         checkpoint = saved or _checkpoint(algo, run)
         models = []
         if stopping.requested:  # "stopping" was set by whoever asked for a final stop
@@ -176,6 +179,7 @@ def train(
         warnings=built.warnings,
         stop_signal=stopping.signal,
         learning_curve_uri=curve,
+        tensorboard_dir=board.logdir,
     )
 
 
@@ -223,6 +227,7 @@ def _loop(
     progress: ProgressCallback | None,
     stopping: StopRequest,
     checks: PeriodicEvaluation | None = None,
+    board: RunBoard | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     """Train until a stop criterion or a stop request; returns the last result and checkpoint."""
     criteria = stop_criteria(experiment)
@@ -239,6 +244,8 @@ def _loop(
         if checks is not None:
             metrics.update(checks(algo))
         registry.record_metrics(session_id, algo.iteration, steps, metrics)
+        if board is not None:
+            board.record(steps, metrics)
         done_now = algo.iteration - first_iteration
         elapsed = time.monotonic() - started
         if progress is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -101,8 +102,9 @@ class RunDir:
 
 
 def new_run(storage: Storage, experiment: Experiment) -> RunDir:
-    """A fresh, unique run folder named after the experiment."""
-    slug = re.sub(r"[^a-z0-9]+", "-", experiment.name.lower()).strip("-") or "run"
+    """A fresh, unique run folder named after the experiment (``débutant`` -> ``debutant-...``)."""
+    ascii_name = unicodedata.normalize("NFKD", experiment.name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "run"
     return RunDir(storage, f"{slug}-{uuid.uuid4().hex[:8]}")
 
 

@@ -6,6 +6,11 @@ from arenalab.experiments.algorithm import DEFAULT_CONV_FILTERS, model_config
 from arenalab.experiments.mapping import EPISODES_METRIC, STEPS_METRIC, stop_criteria
 
 ENV_FOR = {"DQN": "pacman", "SAC": "arena", "TQC": "arena", "TD3": "arena"}
+CHANGED = {  # every mapped parameter away from its default: the user set them all
+    "training": {"learning_rate": 5e-4, "gamma": 0.9, "batch_size": 32, "buffer_size": 5000},
+    "intelligence": {"exploration_rate": 0.2, "target_update": 200, "learning_starts": 500,
+                     "train_freq": 8},
+}  # fmt: skip
 
 
 def experiment(algorithm, **groups):
@@ -20,7 +25,9 @@ def test_ppo():
     assert settings["lr"] == 1e-3 and settings["gamma"] == 0.99
     assert settings["minibatch_size"] == 64 and settings["train_batch_size_per_learner"] == 10_000
     assert settings["entropy_coeff"] == 0.1
-    assert sorted(w.split("=")[0] for w in warnings) == [
+    assert warnings == []  # PPO ignores them, but they are the defaults: nothing to say
+    _, changed = training_settings(experiment("PPO", **CHANGED))
+    assert sorted(w.split("=")[0] for w in changed) == [
         "intelligence.learning_starts", "intelligence.target_update", "intelligence.train_freq"
     ]  # fmt: skip
 
@@ -31,9 +38,10 @@ def test_appo_and_impala():
     assert appo["target_network_update_freq"] == 100
     assert appo["circular_buffer_num_batches"] == 10_000 // 64
     assert appo["train_batch_size_per_learner"] == 64
-    assert len(appo_warnings) == 2
+    assert appo_warnings == [] and len(training_settings(experiment("APPO", **CHANGED))[1]) == 2
     impala, impala_warnings = training_settings(experiment("IMPALA"))
     assert impala["lr"] == 1e-3 and "circular_buffer_num_batches" not in impala
+    _, impala_warnings = training_settings(experiment("IMPALA", **CHANGED))
     assert any(w.startswith("training.buffer_size") for w in impala_warnings)
 
 
@@ -118,9 +126,9 @@ def test_env_steps_is_a_stop_criterion_besides_episodes():
 
 
 def test_every_parameter_is_mapped_or_warned_for_every_algorithm():
-    """Every parameter is mapped or warned for every algorithm."""
+    """Every parameter the user set is mapped or warned for every algorithm."""
     for algorithm in ("PPO", "APPO", "IMPALA", "DQN", "SAC", "TQC", "A2C", "TD3"):
-        settings, warnings = training_settings(experiment(algorithm))
+        settings, warnings = training_settings(experiment(algorithm, **CHANGED))
         warned = {w.split("=")[0] for w in warnings}
         for path, targets in RULES.items():
             assert (path in warned) != (algorithm in targets), (algorithm, path)
