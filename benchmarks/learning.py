@@ -16,8 +16,10 @@ Tasks are plain functions in ``TASKS``: a task takes the parsed arguments and re
 ``{"task": name, "baselines": {...}, "runs": [...]}`` where each run has ``side``,
 ``algorithm``, ``env_steps``, ``train_s``, ``curve`` (``[[steps, mean_return], ...]``)
 and ``final`` (an ``EvalResult`` dict). To add a game, write one more such function
-and append it to ``TASKS``; the JSON and the PNG pick it up. ``arena_task`` scores the
-1v1 arena's league file against the heuristic and random.
+and append it to ``TASKS``; the JSON and the PNG pick it up (a task with no runs, e.g.
+left out by ``--only``, is left out of both). ``arena_task`` scores the 1v1 arena's
+league file against the heuristic and random. Each task's ``side_by_side`` lists both
+sides' final scores per file and arenalab's points over random divided by SB3's.
 
 Run: ``.venv/bin/python benchmarks/learning.py`` (the shipped budgets: about an hour on
 2 shared cores), ``--quick`` for a short smoke run, ``--only pacman-ppo`` for one file.
@@ -98,6 +100,7 @@ def train_arenalab(experiment: Any, steps: int, eval_every: int, make_env: Calla
 
     algo = build_config(experiment).config.build_algo()
     folder = tempfile.mkdtemp(prefix="arenalab-learning-")
+    print(f"  arenalab checkpoints at every curve point: {folder}/<env steps>", flush=True)
     env = make_env()
     curve, next_eval, done, started = [], eval_every, 0, time.monotonic()
     try:
@@ -106,7 +109,7 @@ def train_arenalab(experiment: Any, steps: int, eval_every: int, make_env: Calla
             done = int(result[STEPS_METRIC])
             if done >= next_eval or done >= steps:
                 next_eval += eval_every
-                act = served_act(algo.save(folder).checkpoint.path)
+                act = served_act(algo.save(f"{folder}/{done}").checkpoint.path)  # kept
                 score = evaluate(env, act, CURVE_EPISODES, CURVE_SEED)
                 curve.append([done, round(score.mean_return, 2)])
                 print(f"  arenalab {experiment.algorithm.value} {done} steps "
@@ -120,14 +123,31 @@ def train_arenalab(experiment: Any, steps: int, eval_every: int, make_env: Calla
     return run_row("arenalab", experiment.algorithm.value, done, train_s, curve, final)
 
 
-def sb3_hyperparameters(experiment: Any) -> tuple[str, dict[str, Any]]:
+def sb3_schedule(value: Any, steps: int) -> Any:
+    """An RLlib setting as SB3 takes it: a number, or a piecewise-linear ``[[t, v], ...]``.
+
+    RLlib interpolates ``[[env_steps, value], ...]`` linearly and holds the last value;
+    SB3 calls a schedule with ``progress_remaining`` (1 -> 0 over ``learn``'s steps).
+    """
+    if not isinstance(value, list):
+        return value
+    import numpy as np
+
+    times, values = zip(*((float(t), float(v)) for t, v in value), strict=True)
+    return lambda remaining: float(np.interp((1.0 - remaining) * steps, times, values))
+
+
+def sb3_hyperparameters(experiment: Any, steps: int) -> tuple[str, dict[str, Any]]:
     """The SB3 class and keywords that match the experiment's RLlib settings."""
     from arenalab.experiments import training_settings
     from arenalab.experiments.algorithm import model_config
 
     settings, _ = training_settings(experiment)
+    if isinstance(settings.get("entropy_coeff"), list):
+        raise ValueError("SB3's PPO takes a constant ent_coef; the file schedules entropy_coeff")
     net = list(experiment.run.hidden_sizes)
-    common = {"learning_rate": settings["lr"], "gamma": settings["gamma"], "seed": experiment.seed}
+    common = {"learning_rate": sb3_schedule(settings["lr"], steps), "gamma": settings["gamma"],
+              "seed": experiment.seed}  # fmt: skip
     if experiment.algorithm.value == "PPO":
         shared = model_config(experiment).get("vf_share_layers", True)
         return "PPO", {
@@ -173,7 +193,7 @@ def train_sb3(
     except ImportError:
         print("stable-baselines3 is not installed: pip install -e .[bench] (skipping peer)")
         return None
-    name, hyper = sb3_hyperparameters(experiment)
+    name, hyper = sb3_hyperparameters(experiment, steps)
     decay = hyper.pop("exploration_fraction_steps", None)
     if decay is not None:
         hyper["exploration_fraction"] = min(1.0, decay / steps)
@@ -309,6 +329,24 @@ TASKS: list[Callable[[argparse.Namespace], dict[str, Any]]] = [pacman_task, aren
 """One function per game; each returns its baselines and runs (see the module docstring)."""
 
 
+def side_by_side(task: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per experiment file: both sides' final scores and arenalab's points over random / SB3's."""
+    random = task["baselines"].get("random", {}).get("mean_return")
+    rows = []
+    for name in dict.fromkeys(run["experiment"] for run in task["runs"]):
+        finals = {run["side"]: run for run in task["runs"] if run["experiment"] == name}
+        row: dict[str, Any] = {"experiment": name}
+        for side, run in finals.items():
+            final = run["final"]
+            row[side] = {"env_steps": run["env_steps"], "mean_return": final["mean_return"],
+                         "win_rate": final["win_rate"], "train_s": run["train_s"]}  # fmt: skip
+        if {"arenalab", "sb3"} <= finals.keys() and random is not None:
+            ours, theirs = (row[side]["mean_return"] - random for side in ("arenalab", "sb3"))
+            row["points_over_random_ratio"] = round(ours / theirs, 2) if theirs > 0 else None
+        rows.append(row)
+    return rows
+
+
 def plot(tasks: list[dict[str, Any]], path: Path) -> None:
     """One panel per task: greedy curves of every run, baselines as horizontal lines."""
     import matplotlib
@@ -350,8 +388,11 @@ def main() -> None:
     start_ray()
     torch_threads()
     started = time.monotonic()
-    tasks = [task(args) for task in TASKS]
+    tasks = [task for run_task in TASKS if (task := run_task(args))["runs"]]
     ray.shutdown()
+    for task in tasks:
+        task["side_by_side"] = side_by_side(task)
+        print(json.dumps(task["side_by_side"]), flush=True)
     stem = "learning-quick" if args.quick else "learning"
     report = {
         "benchmark": "arenalab (RLlib 2.60) vs Stable-Baselines3 at equal env steps",
