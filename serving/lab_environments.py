@@ -6,17 +6,19 @@ API replica can create, step, render or stream them; these routes only translate
 
 from __future__ import annotations
 
+import asyncio
 from functools import cache
 from typing import Any
 
 from arenalab.env_host import ActionError, EnvNotFoundError, get_env_host
 from arenalab.envs import CATALOGUE
 from arenalab.png import encode_png
-from arenalab.registry import ConflictError
+from arenalab.registry import ConflictError, NotFoundError
 from arenalab.serving import auth
 from arenalab.serving.errors import unprocessable
-from arenalab.serving.lab_schemas import EnvironmentIn, ResetIn, StepIn
+from arenalab.serving.lab_schemas import EnvironmentIn, PlayIn, ResetIn, StepIn
 from arenalab.serving.limits import IdPath
+from arenalab.serving.runtime import RuntimeDep
 from fastapi import APIRouter, HTTPException, Response
 from ray.exceptions import RayActorError, RayTaskError
 
@@ -102,6 +104,29 @@ async def reset_environment(env_id: IdPath, body: ResetIn, _: auth.Admin) -> dic
 async def step_environment(env_id: IdPath, body: StepIn, _: auth.Admin) -> dict[str, Any]:
     """Apply one action; the new state is also published on the ``game_state`` channel."""
     return await call("step", env_id, body.action)
+
+
+@router.post("/environments/{env_id}/play", status_code=202)
+async def play_environment(
+    env_id: IdPath, body: PlayIn, runtime: RuntimeDep, _: auth.Admin
+) -> dict[str, Any]:
+    """A registered model plays this env (greedy, as /act serves it); steps go out on game_state.
+
+    Answers at once (202) with the environment; it plays ``episodes`` episodes at
+    ``fps`` steps per second, and manual steps are refused (409) until it stops.
+    """
+    try:
+        model = await asyncio.to_thread(runtime.registry.get_model, body.model_id)
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+    row = {"id": model.id, "checkpoint_uri": model.checkpoint_uri, "module_id": model.module_id}
+    return await call("play", env_id, row, runtime.settings, body.episodes, body.fps, body.seed)
+
+
+@router.delete("/environments/{env_id}/play")
+async def stop_playing(env_id: IdPath, _: auth.Admin) -> dict[str, Any]:
+    """Stop the model playing this env; it stays where it is, for manual steps."""
+    return await call("stop_playing", env_id)
 
 
 @router.get("/environments/{env_id}/state")

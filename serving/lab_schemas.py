@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from arenalab.env_host import MAX_SEED
-from arenalab.serving.limits import Float32, Int64
+from arenalab.serving.limits import Float32, Int64, RowId
 from pydantic import BaseModel, ConfigDict, Field
 
 Seed = Annotated[int, Field(ge=0, le=MAX_SEED, description="A random seed (numpy's range).")]
@@ -68,6 +68,19 @@ class ResetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     seed: Seed | None = None
+
+
+class PlayIn(BaseModel):
+    """A registered model to play a live environment, greedy as ``/act`` serves it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model_id: RowId = Field(description="A registered model (GET /api/fighters/{id}/models).")
+    episodes: int = Field(1, ge=1, le=1000, description="Episodes to play, then stop.")
+    fps: float | None = Field(
+        None, gt=0, le=1000, description="Steps per second (default: the env's fps)."
+    )
+    seed: Seed | None = Field(None, description="Seeds the resets: seed, seed + 1, ...")
 
 
 class StepIn(BaseModel):

@@ -394,3 +394,43 @@ def test_lab_live_example_receives_the_session_snapshot(served: Served) -> None:
             timer.cancel()
             live.kill()
     assert seen == expected
+
+
+def test_a_registered_model_plays_a_live_lab_env_on_the_game_state_channel(served: Served) -> None:
+    """POST .../play: every step is the served policy's greedy action, pushed on game_state."""
+    model_id = served.models[0]
+    policy = Policy.from_checkpoint(served.trained_checkpoint)
+    with httpx.Client(base_url=served.url, timeout=60) as client:
+        created = client.post(
+            "/api/v1/environments",
+            json={"name": "arenalab/Arena-v0", "parameters": {"max_steps": 25}},
+        )
+        assert created.status_code == 201, created.text
+        env_id = created.json()["id"]
+        older = client.post("/api/v1/environments", json={"name": "arenalab/Arena-v0",
+                            "parameters": {"obs_spec": "arena-obs-v1"}}).json()["id"]  # fmt: skip
+        refused = client.post(f"/api/v1/environments/{older}/play", json={"model_id": model_id})
+        assert refused.status_code == 422 and "model_id" in refused.text
+        unknown = client.post(f"/api/v1/environments/{env_id}/play", json={"model_id": 99999})
+        assert unknown.status_code == 404
+        with connect(served.url.replace("http", "ws", 1) + "/ws") as live:
+            live.send(json.dumps({"type": "subscribe", "channel": "game_state"}))
+            assert json.loads(live.recv(timeout=30))["type"] == "subscribed"
+            body = {"model_id": model_id, "fps": 100, "seed": 7}
+            playing = client.post(f"/api/v1/environments/{env_id}/play", json=body)
+            assert playing.status_code == 202 and playing.json()["played_by"] == model_id
+            manual = client.post(f"/api/v1/environments/{env_id}/step", json={"action": [0] * 4})
+            assert manual.status_code == 409
+            states = []
+            while not states or states[-1]["played_by"] is not None:
+                pushed = json.loads(live.recv(timeout=30))["data"]
+                if pushed["id"] == env_id:
+                    states.append(pushed)
+        final = client.get(f"/api/v1/environments/{env_id}").json()
+    assert final["done"] and final["play_error"] is None and final["steps"] == 25
+    steps = [state for state in states if state["played_by"] == model_id and state["steps"] > 0]
+    assert [state["steps"] for state in steps] == list(range(1, 26))
+    previous = {state["steps"]: state["observation"] for state in states}
+    for state in steps:
+        expected = policy.act(policy.check(previous[state["steps"] - 1]), deterministic=True)[0]
+        np.testing.assert_allclose(state["action"], expected, atol=1e-6)
