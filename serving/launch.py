@@ -145,7 +145,7 @@ def deploy(settings: Settings, *, replicas: int = 1, mounts: Sequence[str] = ())
     check_ports_free(settings.host, wanted)
     overrides, secrets = shareable(settings)  # secrets never in deployment args (dashboard)
     os.environ.update({**ingress_env(settings.serve_ingress, settings.port, replicas), **secrets})
-    ray.init(address=settings.ray_address or "local", logging_level="WARNING", log_to_driver=False)
+    ray.init(address=settings.ray_address or "local", logging_level="ERROR", log_to_driver=False)
     http_port = settings.port + replicas + OTHER_APP_PORTS if direct else settings.port
     serve.start(
         http_options={"host": settings.host, "port": http_port},

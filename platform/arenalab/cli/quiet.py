@@ -27,6 +27,9 @@ QUIET_ENVIRONMENT = {
     "RAY_DATA_LOG_LEVEL": "ERROR",  # execution plans at INFO; its stats actor after shutdown
 }
 QUIET_LOGGERS = ("ray", "ray.rllib", "ray.data", "ray.tune", "ray.serve", "ray.train")
+RESETS_LEVELS = ("ray", "ray.serve")
+"""``import ray`` sets "ray" to INFO and "ray.rllib" to WARNING, ``import ray.serve`` its
+logger to INFO ("Started Serve", "Application ... is ready at" an internal port)."""
 
 
 def quiet_ray() -> None:
@@ -34,10 +37,10 @@ def quiet_ray() -> None:
     for name, value in QUIET_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    if "ray" in sys.modules:
-        _quiet_loggers()
-    else:  # `import ray` sets "ray" to INFO and "ray.rllib" to WARNING: lower them after it
-        sys.meta_path.insert(0, _AfterImport("ray", _quiet_loggers))
+    _quiet_loggers()
+    for module in RESETS_LEVELS:  # each sets its loggers' levels on import: lower them after
+        if module not in sys.modules:
+            sys.meta_path.insert(0, _AfterImport(module, _quiet_loggers))
 
 
 def _quiet_loggers() -> None:

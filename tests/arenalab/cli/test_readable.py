@@ -92,3 +92,20 @@ def test_an_empty_selection_is_named_as_the_user_wrote_it(data_dir):
         selection_spec(storage, parse_selector("from=2026-11-01,source=game"), [])
     message = str(empty.value)
     assert "game=arena,from=2026-11-01,source=game" in message and _plain(message)
+
+
+def test_quiet_mode_lowers_the_levels_ray_sets_on_import():
+    """Without --verbose, Ray's loggers end at ERROR even though importing Ray resets them."""
+    import subprocess
+    import sys
+
+    code = (
+        "from arenalab.cli.quiet import quiet_ray; quiet_ray()\n"
+        "import logging, os, ray.serve\n"
+        "levels = [logging.getLogger(n).level for n in ('ray', 'ray.rllib', 'ray.serve')]\n"
+        "print(levels, os.environ['RAY_LOG_TO_DRIVER'], os.environ['RAY_DATA_LOG_LEVEL'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env={"PATH": "/usr/bin:/bin"})  # fmt: skip
+    assert done.stdout.strip() == "[40, 40, 40] 0 ERROR", done.stdout + done.stderr
+    assert runner.invoke(app, ["--verbose", "experiments", "presets"]).exit_code == 0
