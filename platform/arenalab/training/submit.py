@@ -2,9 +2,11 @@
 
 DESIGN.md 3.1: the job gets arenalab from the built wheel through the runtime_env's
 ``py_modules`` (never ``platform/`` on ``sys.path``), the validated experiment as
-``experiment.yaml`` in a small ``working_dir``, and the non-secret ``ARENALAB_*``
-settings the caller set (so a shared database and storage are seen by both sides; the
-dashboard shows a runtime_env, so secrets stay on the nodes: docs/cluster.md). The
+``experiment.yaml`` in a small ``working_dir``, the non-secret ``ARENALAB_*`` settings
+the caller set, and where the caller's runs and registry are (``LOCATION``, resolved:
+the default ``./data`` would otherwise resolve inside the job's temporary working
+directory, where ``arenalab experiments ls`` never looks). The dashboard shows a
+runtime_env, so secrets stay on the nodes (docs/cluster.md). The
 staging folder is removed once the client has uploaded it. The raw
 equivalent is in docs/training.md. Clients of a token-auth head need
 ``RAY_AUTH_MODE=token`` (guides section 6).
@@ -30,6 +32,7 @@ from typing import Any
 
 import arenalab
 from arenalab.experiments import Experiment, save_experiment
+from arenalab.settings import ENV_PREFIX, Settings, get_settings, shareable
 
 STOP_WAIT_S = 60
 """``RAY_JOB_STOP_WAIT_TIME_S`` for the job: time to finish an iteration and checkpoint."""
@@ -40,6 +43,8 @@ LOCAL_ONLY = {"ARENALAB_RAY_ADDRESS"}
 SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
 """A setting whose name holds one of these never enters a runtime_env (the dashboard shows it)."""
 DATABASE_URL = "ARENALAB_DATABASE_URL"
+LOCATION = ("data_dir", "storage", "database_url")
+"""Settings the job always gets as the caller resolved them: where runs and models land."""
 
 
 class SubmitError(RuntimeError):
@@ -85,8 +90,13 @@ def unpack_wheel(wheel: Path, out_dir: Path) -> Path:
     return package
 
 
-def job_env_vars(extra: dict[str, str] | None = None) -> dict[str, str]:
+def job_env_vars(
+    extra: dict[str, str] | None = None, settings: Settings | None = None
+) -> dict[str, str]:
     """The caller's non-secret ``ARENALAB_*`` settings plus the stop wait that makes pause clean.
+
+    ``LOCATION`` travels as ``settings`` (default :func:`get_settings`) resolved it, so a
+    job on a local head writes into the caller's data folder, storage and registry.
 
     A job's runtime_env is shown to anyone who can open the Ray dashboard, so no secret
     goes in it (docs/cluster.md): the API key stays out (training never needs it), and so
@@ -94,7 +104,10 @@ def job_env_vars(extra: dict[str, str] | None = None) -> dict[str, str]:
     its node's environment (a local Ray started by ``arenalab serve`` inherits it; a
     cluster's nodes set it, e.g. from the KubeRay Secret).
     """
-    settings = {
+    resolved, _ = shareable(settings or get_settings())  # no password-bearing URL in it
+    located = {f"{ENV_PREFIX}{key.upper()}": str(resolved[key]) for key in LOCATION
+               if key in resolved}  # fmt: skip
+    settings = located | {
         name: value
         for name, value in {**os.environ, **(extra or {})}.items()
         if name.startswith("ARENALAB_") and name not in LOCAL_ONLY

@@ -14,12 +14,14 @@ from arenalab.registry import Registry
 
 @pytest.mark.slow
 def test_submit_train_runs_as_a_ray_job_and_registers_a_model(ray_head, settings):
-    """Submit train runs as a ray job and registers a model."""
+    """With no ARENALAB_* set, the job's run and model land in the caller's ./data."""
     env = {**os.environ, **ray_head.env}
+    del env["ARENALAB_DATA_DIR"]  # the default: ./data under the caller's folder
     command = [sys.executable, "-m", "arenalab", "submit", "train", "--preset", "rapide",
                "--set", "resources.num_env_runners=0", "--set", "training.buffer_size=256",
                "--iterations", "1", "--address", ray_head.dashboard_url, "--wait"]  # fmt: skip
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=480)
+    done = subprocess.run(command, env=env, cwd=settings.data_dir.parent, capture_output=True,
+                          text=True, timeout=480)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "SUCCEEDED" in done.stdout and "finished: run" in done.stdout
     [model] = Registry.from_settings(settings).list_models()
