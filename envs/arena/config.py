@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
+from arenalab.envs.arena.actions import CONTINUOUS, ActionSet
 from arenalab.envs.arena.spec import (
     MAX_FIGHTERS,
     OBS_SPEC_V1,
@@ -42,7 +43,9 @@ class ArenaConfig(EnvSettings):
     the agent controls, every other fighter follows ``opponent_policy`` ("heuristic",
     "random", or any callable mapping an observation vector to an action).
     ``obs_spec`` chooses the layout every fighter observes: ``arena-obs-v2`` (default)
-    or ``arena-obs-v1`` (models and data from before v2).
+    or ``arena-obs-v1`` (models and data from before v2). ``action_set`` chooses what
+    learners act with: the game's 4-vector (``continuous``) or an index into the table of
+    :mod:`arenalab.envs.arena.actions` (``discrete``).
     """
 
     max_steps: int = Field(600, ge=1, description="Steps (of 0.05 s) before truncation.")
@@ -53,6 +56,9 @@ class ArenaConfig(EnvSettings):
     opponent_policy: OpponentPolicy = Field("heuristic", description="Single-agent opponents.")
     obs_spec: Literal["arena-obs-v1", "arena-obs-v2"] = Field(
         OBS_SPEC_VERSION, description=f"Observation layout: {OBS_SPEC_V2} or {OBS_SPEC_V1}."
+    )
+    action_set: ActionSet = Field(
+        CONTINUOUS, description="Learners act with the 4-vector or a discrete table index."
     )
 
     @model_validator(mode="before")

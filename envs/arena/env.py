@@ -8,11 +8,13 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from arenalab.envs.arena import spec
+from arenalab.envs.arena.actions import ArenaActions, controls_space
+from arenalab.envs.arena.actions import action_space as action_space
 from arenalab.envs.arena.config import ArenaConfig
 from arenalab.envs.arena.game import ArenaGame
 from arenalab.envs.arena.heuristic import ArenaHeuristic
 from arenalab.envs.arena.render import RENDER_MODES, render_game
-from arenalab.envs.baselines import Policy, resolve_policy
+from arenalab.envs.baselines import Policy, RandomPolicy, resolve_policy
 from arenalab.envs.settings import configure_env
 from gymnasium import spaces
 
@@ -23,13 +25,20 @@ def observation_space(version: str = spec.OBS_SPEC_VERSION) -> spaces.Box:
     return spaces.Box(low, high, dtype=np.float32)
 
 
-def action_space() -> spaces.Box:
-    """Move x, move y, attack, block; buttons fire when > 0 (DESIGN.md 4.3)."""
-    return spaces.Box(-1.0, 1.0, (4,), dtype=np.float32)
+def check_action(action: Any, agent: str, space: spaces.Space | None = None) -> Any:
+    """The 4-vector an action means (values are clipped to [-1, 1] later).
 
+    Four numbers pass as given; under the discrete action set an index is decoded
+    through its table.
 
-def check_action(action: Any, agent: str) -> Any:
-    """Refuse actions that are not four numbers (values are clipped to [-1, 1] later)."""
+    Raises:
+        ValueError: for anything else, naming the agent.
+    """
+    if isinstance(space, ArenaActions):
+        index = np.asarray(action)
+        if index.shape not in ((), (1,)) or not space.contains(int(index.reshape(()))):
+            raise ValueError(f"action for {agent} must be an index in [0, {space.n}), got {action}")
+        return space.decode(int(index.reshape(())))
     shape = np.shape(action)
     if shape != (4,):
         raise ValueError(f"action for {agent} must have shape (4,), got shape {shape}")
@@ -51,7 +60,10 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
 
     ## Action Space
     ``Box(-1, 1, (4,), float32)``: move x, move y, attack, block. A button fires when its
-    value is > 0, so the seed's ``[1.0, 0.0, 0.0, 0]`` means "move right".
+    value is > 0, so the seed's ``[1.0, 0.0, 0.0, 0]`` means "move right". With
+    ``action_set="discrete"`` the learner picks a row of the table in
+    :mod:`arenalab.envs.arena.actions` instead (``ArenaActions``, ``Discrete(27)``: no move
+    or 8 directions, times nothing, attack or block); opponents always act with 4-vectors.
 
     ## Observation Space
     ``arena-obs-v2`` (default): ``Box((86,), float32)``, the fighter's own block (with its
@@ -74,7 +86,8 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
     :class:`~arenalab.envs.arena.config.ArenaConfig`: ``num_fighters`` (2-8, default 2),
     ``fighters`` (list of ``{id, size, speed}``), ``arena_size`` (20), ``learner``
     (default the first id), ``opponent_policy`` ("heuristic"), ``max_steps`` (600),
-    ``obs_spec`` ("arena-obs-v2" or "arena-obs-v1"), and
+    ``obs_spec`` ("arena-obs-v2" or "arena-obs-v1"), ``action_set`` ("continuous" or
+    "discrete"), and
     the visualization group (``fps``, ``render_scale`` in pixels per unit, ``show_grid``,
     ``show_stats``, ``highlight_path`` = trails).
 
@@ -98,7 +111,7 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
         self.game = ArenaGame(self.config)
         self.learner = self.config.fighter_ids.index(self.config.learner)
         self.observation_space = observation_space(self.config.obs_spec)
-        self.action_space = action_space()
+        self.action_space = action_space(self.config.action_set)
         self._opponents: dict[int, Policy] = {}
         self._actions: list[Any] = [(0.0, 0.0, 0.0, 0.0)] * self.game.count
         self._obs: dict[int, np.ndarray] = {}
@@ -106,6 +119,12 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
     def heuristic_policy(self) -> Policy:
         """The scripted fighter, sized for this arena."""
         return ArenaHeuristic(self.config.arena_size)
+
+    def _opponent_policy(self, seed: int) -> Policy:
+        """One opponent's policy; "random" draws 4-vectors, whatever the learner's set."""
+        if self.config.opponent_policy == "random":
+            return RandomPolicy(controls_space(), seed)
+        return resolve_policy(self.config.opponent_policy, self, seed)
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -115,7 +134,7 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
         if not self._opponents or seed is not None:
             opponent_seed = int(self.np_random.integers(2**31))
             self._opponents = {
-                seat: resolve_policy(self.config.opponent_policy, self, opponent_seed + seat)
+                seat: self._opponent_policy(opponent_seed + seat)
                 for seat in range(self.game.count)
                 if seat != self.learner
             }
@@ -126,7 +145,7 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Act for the learner, ask the opponent policy for everyone else, advance 0.05 s."""
         game, actions, learner = self.game, self._actions, self.learner
-        actions[learner] = check_action(action, self.config.learner)
+        actions[learner] = check_action(action, self.config.learner, self.action_space)
         for seat, policy in self._opponents.items():
             if game.alive[seat]:
                 actions[seat] = policy(self._obs[seat])

@@ -91,6 +91,7 @@ class ArenaGame:
         reward = rules.ARENA_REWARDS
         count, alive, positions = self.count, self.alive, self.positions
         acted = list(alive)
+        before = self._nearest_enemy_distances(acted)
         for i in range(count):
             if not alive[i]:
                 self.velocities[i] = [0.0, 0.0]
@@ -145,13 +146,15 @@ class ArenaGame:
                 ]
 
         rewards = [0.0] * count
+        after = self._nearest_enemy_distances(acted)
         for i in range(count):
             self.died[i] = False
             if not acted[i]:
                 continue
+            rewards[i] += reward.approach * (before[i] - after[i])
             health = max(self.health[i] - taken[i], 0.0)
             self.health[i] = health
-            rewards[i] = (
+            rewards[i] += (
                 reward.step + reward.damage_dealt * dealt[i] + reward.damage_taken * taken[i]
             )
             if not engaged[i]:
@@ -177,6 +180,15 @@ class ArenaGame:
         if self.trail is not None:
             self.trail[self.steps % TRAIL_LENGTH] = positions
         return rewards
+
+    def _nearest_enemy_distances(self, standing: Sequence[bool]) -> list[float]:
+        """Each standing fighter's distance to its nearest standing enemy (0 when alone)."""
+        positions, nearest = self.positions, [math.inf] * self.count
+        for i, j in self.pairs:
+            if standing[i] and standing[j]:
+                dist = math.dist(positions[i], positions[j])
+                nearest[i], nearest[j] = min(nearest[i], dist), min(nearest[j], dist)
+        return [0.0 if math.isinf(d) else d for d in nearest]
 
     def cooldown_share(self, seat: int) -> float:
         """Share of ``seat``'s attack cooldown still to wait; 0 means an attack now lands."""

@@ -24,7 +24,8 @@ class MultiAgentArenaEnv(MultiAgentEnv):
     observation with ``terminated`` True and then leaves ``agents``.
 
     ## Action Space
-    Every agent: ``Box(-1, 1, (4,), float32)`` (move x, move y, attack, block).
+    Every agent: ``Box(-1, 1, (4,), float32)`` (move x, move y, attack, block), or with
+    ``action_set="discrete"`` an index into :mod:`arenalab.envs.arena.actions`' table.
 
     ## Observation Space
     Every agent: ``obs_spec``, by default ``arena-obs-v2``, ``Box((86,), float32)``.
@@ -64,7 +65,9 @@ class MultiAgentArenaEnv(MultiAgentEnv):
         self.seats = {agent: seat for seat, agent in enumerate(self.possible_agents)}
         space = observation_space(self.config.obs_spec)
         self.observation_spaces = {agent: space for agent in self.possible_agents}
-        self.action_spaces = {agent: action_space() for agent in self.possible_agents}
+        self.action_spaces = {
+            agent: action_space(self.config.action_set) for agent in self.possible_agents
+        }
         self._rng: np.random.Generator | None = None
         self._actions: list[Any] = [(0.0, 0.0, 0.0, 0.0)] * self.game.count
 
@@ -86,7 +89,9 @@ class MultiAgentArenaEnv(MultiAgentEnv):
         for agent in acting:
             if agent not in action_dict:
                 raise ValueError(f"action_dict has no action for standing fighter {agent!r}")
-            actions[seats[agent]] = check_action(action_dict[agent], agent)
+            actions[seats[agent]] = check_action(
+                action_dict[agent], agent, self.action_spaces[agent]
+            )
         rewards = game.step(actions)
         over = game.over
         truncated = game.timed_out

@@ -14,6 +14,7 @@ links here):
 Event              Reward
 =================  ===============================================
 every step         -0.005 (-2.5 over a 500-step battle)
+approaching        +0.1 per world unit closed on the nearest enemy (-0.1 per unit opened)
 keeping away       -0.02 per step with no enemy within reach + ``ENGAGE_MARGIN``
 damage dealt       +0.1 per health point (a clean hit: +1.0)
 damage taken       -0.05 per health point (a clean hit: -0.5)
@@ -32,6 +33,14 @@ dealing damage pays twice what taking it costs, so an even exchange of hits is w
 more than keeping away; and a win (+5, +2 for the kill, +10 for the damage) dwarfs
 every other outcome. Between two time-outs, the damage terms still rank the fighter
 that dealt more above the one that took more.
+
+The approach term is shaping, not a goal: it is a difference of potentials (minus
+0.1 x the distance to the nearest enemy), so over a fight it sums to 0.1 x the distance
+closed (at most ~1.4 in a 10-unit arena) and cannot be farmed by pacing, yet it tells a
+fighter on every step which way the fight is, which a learner starting 7 units away
+otherwise finds only by chance.
+``ENGAGE_MARGIN`` is half a body, so hovering just outside reach, where a wounded
+heuristic waits with its guard up, still costs the keep-away rate.
 """
 
 from __future__ import annotations
@@ -50,7 +59,7 @@ BLOCK_FACTOR = 0.25
 BLOCK_SPEED = 0.5
 MAX_HEALTH = HEALTH_SCALE
 SPAWN_RADIUS = 0.35  # fraction of the arena side
-ENGAGE_MARGIN = 1.0  # world units beyond reach that still count as engaged (no keep-away cost)
+ENGAGE_MARGIN = 0.5  # world units beyond reach that still count as engaged (no keep-away cost)
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,7 @@ class ArenaRewards:
     """Per-step reward weights for one fighter."""
 
     step: float = -0.005
+    approach: float = 0.1
     keep_away: float = -0.02
     damage_dealt: float = 0.1
     damage_taken: float = -0.05

@@ -128,6 +128,13 @@ class ArenaGame(Group):
         "(frozen past versions plus the heuristic).",
     )
     max_steps: int = param(500, "steps", "Steps after which a battle is truncated.", ge=1)
+    action_set: Literal["continuous", "discrete"] = param(
+        "continuous",
+        "",
+        "What learners act with: the game's 4-vector (continuous; SAC, TQC, TD3) or an index "
+        "into the table of 27 move x button combos (discrete; PPO, DQN, ...), served as the "
+        "4-vector either way (arenalab.envs.arena.actions).",
+    )
 
     @model_validator(mode="after")
     def _seats(self) -> ArenaGame:
@@ -229,6 +236,8 @@ ACTION_SPACES = {
     Environment.MULTIAGENT_PACMAN: "Discrete(5)",
     Environment.ARENA: "Box(-1, 1, (4,))",
 }
+ARENA_DISCRETE_SPACE = "Discrete(27)"
+"""The arena under ``game.action_set: discrete`` (arenalab.envs.arena.actions)."""
 SPACE_NEEDED = {
     Algorithm.DQN: "Discrete",
     Algorithm.SAC: "Box",
@@ -288,11 +297,18 @@ class Experiment(BaseModel):
                 f"got game.kind={self.game.kind}"
             )
         space, needed = ACTION_SPACES[self.environment], SPACE_NEEDED.get(self.algorithm)
+        arena_set = getattr(self.game, "action_set", None)
+        if arena_set == "discrete":
+            space = ARENA_DISCRETE_SPACE
         if needed and not space.startswith(needed):
             fits = [env.value for env, other in ACTION_SPACES.items() if other.startswith(needed)]
+            where, fix = f"environment={self.environment.value}", f"environment={' or '.join(fits)}"
+            if arena_set:
+                where += f" with game.action_set={arena_set}"
+                fix += f" or game.action_set: {needed.lower().replace('box', 'continuous')}"
             raise ValueError(
-                f"algorithm={self.algorithm.value} needs {needed} actions but environment="
-                f"{self.environment.value} has {space}; use environment={' or '.join(fits)}"
+                f"algorithm={self.algorithm.value} needs {needed} actions but {where} has {space}; "
+                f"use {fix}"
             )
         if (
             self.environment is Environment.MULTIAGENT_PACMAN

@@ -2,8 +2,9 @@
 
 The graph takes raw observations (``obs``, float32 ``[batch, size]``) and returns the
 env-ready greedy action (``action``) and the distribution inputs
-(``action_dist_inputs``): the observation filter and the action unsquashing are inside,
-so a game runs it with onnxruntime-web and nothing else. The export is checked against
+(``action_dist_inputs``): the observation filter, the action unsquashing and, for a
+table of actions (the arena's ``action_set: discrete``), the argmax's row of the table
+are inside, so a game runs it with onnxruntime-web and nothing else. The export is checked against
 :meth:`Policy.act` on sample observations before it is returned.
 """
 
@@ -18,7 +19,7 @@ import onnx
 import torch
 from ray.rllib.core.columns import Columns
 
-from arenalab.policies.policy import Policy
+from arenalab.policies.policy import Policy, decodes_actions
 
 TOLERANCE = 1e-4
 SAMPLE_SIZE = 64
@@ -44,12 +45,14 @@ class _GreedyGraph(torch.nn.Module):
         self.register_buffer("shift", torch.as_tensor(shift, dtype=torch.float32))
         self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
         self.obs_clip = clip
-        post, space = policy.connectors.postprocess, policy.action_space
+        post, space = policy.connectors.postprocess, policy.module.action_space
         self.bounds = None
         if isinstance(space, gym.spaces.Box) and (post.normalize or post.clip):
             self.register_buffer("low", torch.as_tensor(space.low, dtype=torch.float32))
             self.register_buffer("high", torch.as_tensor(space.high, dtype=torch.float32))
             self.bounds = "unsquash" if post.normalize else "clip"
+        table = space.table if decodes_actions(space) else None  # arena ``action_set: discrete``
+        self.register_buffer("table", None if table is None else torch.as_tensor(table))
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:  # noqa: D102
         x = (obs - self.shift) / self.scale
@@ -61,6 +64,8 @@ class _GreedyGraph(torch.nn.Module):
             action = self.low + (action + 1.0) * (self.high - self.low) / 2.0
         if self.bounds is not None:
             action = torch.maximum(torch.minimum(action, self.high), self.low)
+        if self.table is not None:
+            action = self.table[action.long()]  # a Gather: the game gets the 4-vector
         return action, inputs
 
 

@@ -53,8 +53,20 @@ class Policy:
 
     @property
     def action_space(self) -> gym.Space:
-        """The env's action space; every returned action lies in it."""
-        return self.module.action_space
+        """The space every returned action lies in: the env's, or what a table decodes to."""
+        space = self.module.action_space
+        return space.controls if decodes_actions(space) else space
+
+    def _env_actions(self, actions: np.ndarray) -> np.ndarray:
+        """Post-process module actions; a table's indices become the vectors they mean.
+
+        The one place decoding happens: ``/act``, evaluation, the tournament and ONNX
+        export all answer through here (an arena learner with ``action_set: discrete``
+        answers the game's 4-vector, see :mod:`arenalab.envs.arena.actions`).
+        """
+        actions = self.connectors.postprocess(actions)
+        space = self.module.action_space
+        return space.decode(actions) if decodes_actions(space) else actions
 
     def check(self, observations: np.ndarray) -> np.ndarray:
         """A (batch, size) float32 array, or ObservationError naming the bad row."""
@@ -101,7 +113,7 @@ class Policy:
         """
         if self.acts_directly:
             actions = self._forward(observations, explore=False)[Columns.ACTIONS].numpy()
-            return self.connectors.postprocess(actions)
+            return self._env_actions(actions)
         inputs = self.distribution_inputs(observations, explore=not deterministic)
         if deterministic:
             dist = self.module.get_inference_action_dist_cls().from_logits(inputs)
@@ -110,4 +122,9 @@ class Policy:
             dist = self.module.get_exploration_action_dist_cls().from_logits(inputs)
         with torch.inference_mode():
             actions = dist.sample().numpy()
-        return self.connectors.postprocess(actions)
+        return self._env_actions(actions)
+
+
+def decodes_actions(space: gym.Space) -> bool:
+    """Whether ``space`` is a table of actions that decodes its indices (``ArenaActions``)."""
+    return callable(getattr(space, "decode", None))

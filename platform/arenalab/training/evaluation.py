@@ -209,7 +209,8 @@ def evaluation_setup(experiment: Experiment, episodes: int) -> tuple[Protocol, d
     """The protocol of an experiment's models and the env config they are scored in."""
     config = dict(env_spec(experiment).env_config)
     if is_arena(experiment):
-        seats = {"fighters", "num_fighters", "learner", "opponent_policy"}
+        # Seats and the learner's action set are the fight's own; fights are served 4-vectors.
+        seats = {"fighters", "num_fighters", "learner", "opponent_policy", "action_set"}
         view = {key: value for key, value in config.items() if key not in seats}
         arena = fight_config(view.pop("arena_size"), view.pop("max_steps"), **view)
         return arena_protocol(arena, episodes), arena

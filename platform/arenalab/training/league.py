@@ -22,25 +22,31 @@ import torch
 from ray.rllib.callbacks.callbacks import RLlibCallback
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.torch import TorchRLModule
-from ray.rllib.models.torch.torch_distributions import TorchDiagGaussian
+from ray.rllib.models.torch.torch_distributions import TorchCategorical, TorchDiagGaussian
 
 from arenalab.envs.arena import ArenaHeuristic
 from arenalab.experiments.environments import LEAGUE_SLOTS, league_slot
+from arenalab.policies.policy import decodes_actions
 
 REFRESH_EVERY = 5
 SCRIPTED_LOG_STD = -10.0
 """Log std of the heuristic's action distribution: sampling returns its action."""
+SCRIPTED_LOGIT_FLOOR = -30.0
+"""Logit of every row but the heuristic's under a discrete table: sampling returns its row."""
 
 
 class HeuristicModule(TorchRLModule):
     """The arena's scripted fighter as an RLModule, so it can sit in a multi-agent league.
 
     Its action distribution is a Gaussian centred on the heuristic's action with a
-    negligible spread. It is never in ``policies_to_train`` and implements no
-    ValueFunctionAPI (no value targets); ``model_config`` is the arena's env_config.
-    One instance serves a whole batch of observations from many episodes: that is right
-    under ``arena-obs-v2``, where the heuristic reads its cooldown from each observation
-    and keeps no state (under v1 its cooldown counter would be shared by the batch).
+    negligible spread or, when the arena's learners act from the discrete table
+    (``action_set: discrete``), a categorical all but certain of the row nearest the
+    heuristic's action (``ArenaActions.encode``). It is never in ``policies_to_train``
+    and implements no ValueFunctionAPI (no value targets); ``model_config`` is the
+    arena's env_config. One instance serves a whole batch of observations from many
+    episodes: that is right under ``arena-obs-v2``, where the heuristic reads its
+    cooldown from each observation and keeps no state (under v1 its cooldown counter
+    would be shared by the batch).
     """
 
     def setup(self) -> None:
@@ -51,13 +57,20 @@ class HeuristicModule(TorchRLModule):
 
     def _forward(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         observations = batch[Columns.OBS].detach().cpu().numpy()
-        actions = torch.as_tensor(np.stack([self.heuristic(obs) for obs in observations]))
-        log_std = torch.full_like(actions, SCRIPTED_LOG_STD)
-        return {Columns.ACTION_DIST_INPUTS: torch.cat([actions, log_std], dim=-1)}
+        actions = [self.heuristic(obs) for obs in observations]
+        space = self.action_space
+        if decodes_actions(space):
+            rows = torch.as_tensor([space.encode(action) for action in actions])
+            logits = torch.full((len(actions), space.n), SCRIPTED_LOGIT_FLOOR)
+            logits[torch.arange(len(actions)), rows] = 0.0
+            return {Columns.ACTION_DIST_INPUTS: logits}
+        means = torch.as_tensor(np.stack(actions))
+        log_std = torch.full_like(means, SCRIPTED_LOG_STD)
+        return {Columns.ACTION_DIST_INPUTS: torch.cat([means, log_std], dim=-1)}
 
     def get_inference_action_dist_cls(self) -> type:
-        """A diagonal Gaussian, like the learners' arena policies."""
-        return TorchDiagGaussian
+        """Like the learners' arena policies: categorical over a table, else a diagonal Gaussian."""
+        return TorchCategorical if decodes_actions(self.action_space) else TorchDiagGaussian
 
     get_exploration_action_dist_cls = get_inference_action_dist_cls
     get_train_action_dist_cls = get_inference_action_dist_cls
