@@ -51,23 +51,54 @@ def run(
     name: Annotated[
         str | None, typer.Option(help="Folder name under {storage}/sweeps (default: the file's).")
     ] = None,
+    max_trials: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Run at most N trials (fewer samples; grids keep their first values)."
+        ),
+    ] = None,
+    iterations: Annotated[
+        int | None,
+        typer.Option(min=1, help="Stop every trial after at most N training iterations."),
+    ] = None,
 ) -> None:
-    """Run (or resume) a sweep, print the ranked trials, register the best model."""
+    """Run (or resume) a sweep, print the ranked trials, register the best model.
+
+    Ctrl-C (or SIGTERM) checkpoints the running trials at the end of their current
+    iteration, prints the resume command and exits 130 (143) without registering a
+    model; a second Ctrl-C stops at once.
+    """
     from arenalab.sweeps import SweepError, load_sweep, resume_sweep, run_sweep  # noqa: PLC0415
+    from arenalab.sweeps.limits import limit_plan, trial_count  # noqa: PLC0415
 
     settings = settings_or_exit()
     if (file is None) == (resume is None):
         typer.echo("error: give a sweep FILE or --resume NAME (not both)", err=True)
         raise typer.Exit(2)
+    if resume is not None and (max_trials or iterations):
+        typer.echo(
+            "error: --max-trials and --iterations size a new sweep; a resumed one keeps its own",
+            err=True,
+        )
+        raise typer.Exit(2)
     try:
         if resume is not None:
             outcome = resume_sweep(resume, settings=settings)
         else:
-            outcome = run_sweep(load_sweep(file), name=name, settings=settings)
+            plan = limit_plan(load_sweep(file), max_trials=max_trials, iterations=iterations)
+            if max_trials or iterations:
+                stop = plan.spec.stop.get("training_iteration")
+                console.print(
+                    f"small sweep: {trial_count(plan.spec)} trials"
+                    + (f", at most {int(stop)} iterations each" if stop else "")
+                )
+            outcome = run_sweep(plan, name=name, settings=settings)
     except SweepError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     _print_outcome(outcome)
+    if outcome.interrupted_by is not None:
+        raise typer.Exit(128 + outcome.interrupted_by)
 
 
 @app.command()
@@ -89,24 +120,46 @@ def report(
     typer.echo(f"plot: {written.png_uri}\ntable: {written.csv_uri}")
 
 
+METRIC_LABELS = {
+    "episode_return_mean": "mean return",
+    "episode_len_mean": "mean episode length",
+}
+"""Short column headers for the usual metrics (the full key is in the table title)."""
+
+
+def metric_label(metric: str) -> str:
+    """``env_runners/episode_return_mean`` -> ``mean return``; else the last part, in words."""
+    last = metric.rpartition("/")[2]
+    return METRIC_LABELS.get(last, last.replace("_", " "))
+
+
+def param_labels(keys: list[str]) -> list[str]:
+    """``group.param`` -> ``param``, unless two groups share a param name (then the full key)."""
+    short = [key.rpartition(".")[2] for key in keys]
+    return [s if short.count(s) == 1 else key for s, key in zip(short, keys, strict=True)]
+
+
 def _print_outcome(outcome: Any) -> None:
-    """The ranked table, where results live, and the registered model."""
+    """The ranked table, where results live, and the registered model (or how to resume)."""
     params = list(outcome.trials[0].params) if outcome.trials else []
-    table = Table(title=f"sweep {outcome.name}: {outcome.mode} {outcome.metric}")
+    better = "higher" if outcome.mode == "max" else "lower"
+    table = Table(title=f"sweep {outcome.name}: ranked by {outcome.metric} ({better} is better)")
     table.add_column("rank", justify="right")
     table.add_column("trial", no_wrap=True)
-    for column in ("status", "iters", outcome.metric.rpartition("/")[2]):
+    table.add_column("state")
+    for column in ("iterations", metric_label(outcome.metric), *param_labels(params)):
         table.add_column(column, justify="right")
-    for key in params:  # the group is in the file; the name is enough here
-        table.add_column(key.rpartition(".")[2], justify="right")
     for rank, row in enumerate(outcome.trials[:TOP_ROWS], 1):
         metric = "-" if row.metric is None else f"{row.metric:.3f}"
         values = [f"{v:.4g}" if isinstance(v, float) else str(v) for v in row.params.values()]
-        table.add_row(str(rank), row.trial_id, row.status, str(row.iterations), metric, *values)
+        table.add_row(str(rank), row.trial_id, row.state, str(row.iterations), metric, *values)
     console.print(table)
     if len(outcome.trials) > TOP_ROWS:
         console.print(f"... {len(outcome.trials) - TOP_ROWS} more in `arenalab sweep report`")
     console.print(f"results: {outcome.uri}  (tensorboard --logdir {outcome.uri})")
+    if not outcome.finished:
+        _print_resume(outcome)
+        return
     for model in outcome.models:
         best = "best model of its experiment" if model.is_best else "not the experiment's best"
         console.print(
@@ -117,3 +170,16 @@ def _print_outcome(outcome: Any) -> None:
         console.print(f"warning: {warning}")
     if not outcome.models:
         console.print("no trial reported the metric with a checkpoint; nothing registered")
+
+
+def _print_resume(outcome: Any) -> None:
+    """Why nothing was registered, what is left, and the command that finishes the sweep."""
+    cut = sum(1 for row in outcome.unfinished if row.iterations)
+    waiting = max(outcome.planned, len(outcome.trials)) - len(outcome.trials)
+    waiting += len(outcome.unfinished) - cut
+    cause = "interrupted" if outcome.interrupted_by is not None else "stopped early"
+    console.print(
+        f"sweep {cause}: {cut} trial(s) checkpointed mid-run, {waiting} not started, of "
+        f"{max(outcome.planned, len(outcome.trials))}; no model registered (the best so "
+        f"far is not the sweep's best).\nresume with: arenalab sweep --resume {outcome.name}"
+    )

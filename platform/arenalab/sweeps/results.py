@@ -24,10 +24,13 @@ from arenalab.training import RegisteredModel
 from arenalab.training.evaluation import Score, evaluable, score_checkpoint, store_score
 from arenalab.training.runner import registered_model
 
+STATES = {"TERMINATED": "finished", "ERROR": "errored"}
+"""Tune's final statuses in words; any other saved status is a trial cut short."""
+
 
 @dataclass(frozen=True)
 class TrialRow:
-    """One trial as the ranked table shows it."""
+    """One trial as the ranked table shows it (``status`` is Tune's, as saved)."""
 
     trial_id: str
     status: str
@@ -36,6 +39,17 @@ class TrialRow:
     params: dict[str, Any]
     checkpoint_uri: str | None
     history: list[tuple[int, float]] = field(default_factory=list, compare=False)
+
+    @property
+    def state(self) -> str:
+        """``finished``, ``errored``, ``interrupted`` (resumable) or ``not started``.
+
+        Tune saves a trial that was running when the sweep stopped as ``PENDING`` (what
+        it becomes on restore), so the saved status alone cannot tell those apart.
+        """
+        if self.status in STATES:
+            return STATES[self.status]
+        return "interrupted" if self.iterations else "not started"
 
 
 def collect_trials(sweep: SweepDir, plan: SweepPlan, *, history: bool = False) -> list[TrialRow]:

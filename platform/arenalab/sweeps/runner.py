@@ -7,7 +7,10 @@ plan back and calls ``Tuner.restore(resume_unfinished=True, resume_errored=True)
 finished trials stay finished, interrupted and errored ones continue from their last
 checkpoint. This works after the driver was SIGKILLed because Tune's experiment state
 and every trial's checkpoints are on storage, not in the driver. Both end the same way:
-rank the trials and register the best checkpoint as a model.
+rank the trials and, once every trial has finished, register the best checkpoint as a
+model. Ctrl-C or SIGTERM checkpoints the running trials and stops
+(:mod:`arenalab.sweeps.interrupt`); an interrupted sweep registers nothing, since its
+"best" trial is only the best so far.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from arenalab.experiments import ExperimentError, build_config
 from arenalab.registry import Registry
 from arenalab.settings import Settings, get_settings
 from arenalab.storage import open_storage
+from arenalab.sweeps.limits import trial_count
 from arenalab.sweeps.loading import SweepError, SweepPlan
 from arenalab.sweeps.results import TrialRow, collect_trials, register_best
 from arenalab.sweeps.schema import ASHA, PBT
@@ -31,6 +35,8 @@ from arenalab.training import RegisteredModel
 TIME_ATTR = "training_iteration"
 MAX_FAILURES = 1
 """Tune retries a crashed trial once from its last checkpoint before marking it errored."""
+FINISHED = frozenset({"TERMINATED", "ERROR"})
+"""Trial states that are final; any other state after ``fit`` means the sweep was cut short."""
 
 
 @dataclass
@@ -45,6 +51,20 @@ class SweepOutcome:
     experiment_id: int | None = None
     models: list[RegisteredModel] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    interrupted_by: int | None = None
+    """The signal (SIGINT, SIGTERM) that stopped the sweep early, if one did."""
+    planned: int = 0
+    """Trials the plan asks for; Tune creates them lazily, so ``trials`` may list fewer."""
+
+    @property
+    def unfinished(self) -> list[TrialRow]:
+        """Trials that still have iterations to run (``--resume NAME`` runs them)."""
+        return [row for row in self.trials if row.status not in FINISHED]
+
+    @property
+    def finished(self) -> bool:
+        """Whether every trial ran out, so its best is the sweep's best."""
+        return self.interrupted_by is None and not self.unfinished
 
     @property
     def best(self) -> TrialRow | None:
@@ -144,6 +164,7 @@ def search_algorithm(plan: SweepPlan) -> Any:
 def _new_tuner(plan: SweepPlan, sweep: SweepDir) -> Any:
     from ray import tune  # noqa: PLC0415
 
+    from arenalab.sweeps.interrupt import CheckpointOnInterrupt  # noqa: PLC0415 - imports Tune
     from arenalab.sweeps.progress import ProgressLines  # noqa: PLC0415 - imports Tune
 
     spec = plan.spec
@@ -163,7 +184,7 @@ def _new_tuner(plan: SweepPlan, sweep: SweepDir) -> Any:
             storage_path=sweep.storage_path,
             stop=dict(spec.stop) or None,
             verbose=0,
-            callbacks=[ProgressLines(spec.metric)],
+            callbacks=[ProgressLines(spec.metric), CheckpointOnInterrupt()],
             checkpoint_config=tune.CheckpointConfig(
                 checkpoint_frequency=spec.checkpoint.frequency,
                 num_to_keep=spec.checkpoint.num_to_keep,
@@ -175,12 +196,18 @@ def _new_tuner(plan: SweepPlan, sweep: SweepDir) -> Any:
 
 
 def _finish(tuner: Any, sweep: SweepDir, plan: SweepPlan, settings: Settings) -> SweepOutcome:
-    """Fit, rank, and register the best trial's checkpoint."""
-    tuner.fit()
+    """Fit, rank, and (unless interrupted) register the best trial's checkpoint."""
+    from arenalab.sweeps.interrupt import catch_interrupts  # noqa: PLC0415 - imports Tune
+
+    with catch_interrupts() as interrupt:
+        tuner.fit()
     rows = collect_trials(sweep, plan)
-    outcome = SweepOutcome(sweep.name, sweep.uri, plan.spec.metric, plan.spec.mode, rows)
+    outcome = SweepOutcome(
+        sweep.name, sweep.uri, plan.spec.metric, plan.spec.mode, rows,
+        interrupted_by=interrupt.signum, planned=trial_count(plan.spec),
+    )  # fmt: skip
     best = outcome.best
-    if best is not None and best.checkpoint_uri is not None:
+    if outcome.finished and best is not None and best.checkpoint_uri is not None:
         registration = register_best(Registry.from_settings(settings), plan, sweep.name, best)
         outcome.experiment_id = registration.experiment_id
         outcome.models = registration.models

@@ -45,3 +45,17 @@ def test_file_and_resume_together_are_refused(tmp_path: Path) -> None:
     """A FILE and --resume NAME together are ambiguous: exit 2."""
     result = run(str(tmp_path / "x.yaml"), "--resume", "x", data_dir=tmp_path)
     assert result.returncode == 2 and "not both" in result.stderr
+
+
+def test_run_help_documents_ctrl_c_and_the_size_options(tmp_path: Path) -> None:
+    """`arenalab sweep run --help` shows --max-trials, --iterations and what Ctrl-C does."""
+    result = run("run", "--help", data_dir=tmp_path)
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "--max-trials" in text and "--iterations" in text and "Ctrl-C" in text
+
+
+def test_size_options_with_resume_are_refused(tmp_path: Path) -> None:
+    """A resumed sweep keeps the size it started with: --iterations with --resume exits 2."""
+    result = run("--resume", "x", "--iterations", "2", data_dir=tmp_path)
+    assert result.returncode == 2 and "a resumed one keeps its own" in result.stderr

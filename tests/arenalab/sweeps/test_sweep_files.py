@@ -179,3 +179,38 @@ def test_yaml_errors_name_the_file(tmp_path: Path) -> None:
     path.write_text("- a list\n", encoding="utf-8")
     with pytest.raises(SweepError, match=rf"{path}: expected a mapping"):
         load_sweep(path)
+
+
+def test_max_trials_and_iterations_shrink_every_shipped_sweep() -> None:
+    """``--max-trials 2 --iterations 3`` makes each shipped file 2 trials of at most 3."""
+    from arenalab.sweeps.limits import limit_plan, trial_count
+
+    for path in TUNE_CONFIGS:
+        plan = limit_plan(load_sweep(path), max_trials=2, iterations=3)
+        assert 1 <= trial_count(plan.spec) <= 2, path.name
+        assert plan.spec.stop["training_iteration"] == 3, path.name
+        scheduler = plan.spec.scheduler
+        if scheduler is not None and scheduler.type == "asha":
+            assert scheduler.max_t == 3 and scheduler.grace_period <= 3, path.name
+
+
+def test_max_trials_keeps_the_first_grid_values_and_caps_samples(tmp_path: Path) -> None:
+    """A 3x3 grid under --max-trials 4 keeps 2x2 first values; samples fill what is left."""
+    from arenalab.sweeps.limits import limit_plan, trial_count
+
+    grid = {
+        "intelligence.exploration_rate": {"grid": [0.0, 0.1, 0.2]},
+        "training.gamma": {"grid": [0.9, 0.95, 0.99]},
+    }
+    plan = load_sweep(write(tmp_path, search=grid, num_samples=5, stop={"training_iteration": 2}))
+    assert trial_count(plan.spec) == 45
+    small = limit_plan(plan, max_trials=4, iterations=10)
+    assert {key: dist.grid for key, dist in small.spec.search.items()} == {
+        "intelligence.exploration_rate": [0.0, 0.1],
+        "training.gamma": [0.9, 0.95],
+    }
+    assert small.spec.num_samples == 1 and trial_count(small.spec) == 4
+    assert small.spec.stop == {"training_iteration": 2}  # a lower cap in the file stays
+    sampled = load_sweep(write(tmp_path, num_samples=8))
+    assert limit_plan(sampled, max_trials=3).spec.num_samples == 3
+    assert limit_plan(sampled, max_trials=30).spec.num_samples == 8

@@ -203,3 +203,78 @@ def test_killed_sweep_resumes_without_redoing_finished_trials(
 def sweep_dirs(sweep: SweepDir, trial_id: str) -> Any:
     """The folder of one trial, found by its id."""
     return (p for p in Path(sweep.uri).iterdir() if p.is_dir() and trial_id in p.name)
+
+
+def reported(log: Path) -> dict[str, int]:
+    """Trial id -> last iteration it reported, from the live progress lines."""
+    import re
+
+    lines = re.findall(r"\] (\S+) iter +(\d+) ", log.read_text())
+    return {trial: int(iteration) for trial, iteration in lines}
+
+
+def test_ctrl_c_checkpoints_the_running_trial_and_resume_registers_the_best(
+    tmp_path: Path, ray_head: RayHead, data_dir: Path
+) -> None:
+    """Ctrl-C: the running trial checkpoints, exit 130, the resume line, no model; then resume.
+
+    The file asks for 3 trials of 50 iterations, checkpointed only at the end;
+    ``--max-trials 2 --iterations 4`` makes it 2 trials of 4, one at a time. The SIGINT
+    comes after trial 1 reported its first iteration, so any checkpoint it has before
+    its end is the one the interrupt forced; ``--resume`` must continue from it.
+    """
+    from ray.tune import ExperimentAnalysis
+
+    path = sweep_file(
+        tmp_path,
+        "ctrl-c",
+        search={"intelligence.exploration_rate": {"grid": [0.0, 0.1, 0.2]}},
+        stop={"training_iteration": 50},
+        max_concurrent_trials=1,
+        checkpoint={"frequency": 0},
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ARENALAB_")}
+    env = {**clean, **ray_head.env, "ARENALAB_DATA_DIR": str(data_dir)}
+    sweep = SweepDir(open_storage(load_settings(data_dir=data_dir)), "ctrl-c")
+    log_path = tmp_path / "first.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [ARENALAB, "sweep", str(path), "--max-trials", "2", "--iterations", "4"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and proc.poll() is None and not reported(log_path):
+            time.sleep(0.3)
+        assert proc.poll() is None, log_path.read_text()[-3000:]
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
+        proc.wait(timeout=180)
+    out = log_path.read_text()
+    assert proc.returncode == 130, out[-3000:]
+    assert "small sweep: 2 trials, at most 4 iterations each" in out
+    assert "resume with: arenalab sweep --resume ctrl-c" in out
+    assert Registry.from_settings(load_settings(data_dir=data_dir)).list_models() == []
+    table = [line for line in out.splitlines() if "_0000" in line and "│" in line]
+    assert len(table) == 1 and "interrupted" in table[0], out  # Tune adds trial 2 lazily
+    assert "1 trial(s) checkpointed mid-run, 1 not started, of 2" in out
+
+    analysis = ExperimentAnalysis(sweep.uri)
+    saved = {trial.trial_id: trial for trial in analysis.trials}
+    [started] = saved.values()
+    assert started.status == "PENDING"  # what Tune saves for a running trial
+    forced = started.latest_checkpoint_result
+    assert forced is not None, "the interrupt forced no checkpoint"
+    at = forced.metrics["training_iteration"]
+    assert 1 <= at < 4
+
+    resumed = subprocess.run(
+        [ARENALAB, "sweep", "--resume", "ctrl-c"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    assert "registered model" in resumed.stdout
+    assert len(Registry.from_settings(load_settings(data_dir=data_dir)).list_models()) == 1
+    final = trial_states(sweep)
+    assert sorted(final.values()) == [("TERMINATED", 4), ("TERMINATED", 4)], final
+    rows = result_rows(next(sweep_dirs(sweep, started.trial_id)))
+    restored = [row for row in rows if row["iterations_since_restore"] < row["training_iteration"]]
+    assert restored[0]["training_iteration"] == at + 1  # continued from it, not restarted
