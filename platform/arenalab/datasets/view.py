@@ -70,8 +70,17 @@ def read_frames(storage: Storage, selection: Selection) -> ray.data.Dataset | No
         return None
     days = None
     if selection.date_from or selection.date_to:
+        if not any(selection.day_in_range(day) for day in _stored_days(storage, root)):
+            return None  # Ray Data would fail on the empty file list with its own message
         days = PathPartitionFilter.of(lambda keys: selection.day_in_range(keys["date"]))
     return ray.data.read_parquet(root, filesystem=storage.filesystem, partition_filter=days)
+
+
+def _stored_days(storage: Storage, root: str) -> list[str]:
+    """The days (``date=YYYY-MM-DD`` partitions) a dataset holds."""
+    found = storage.filesystem.get_file_info(pafs.FileSelector(root))
+    return [info.base_name.partition("=")[2] for info in found
+            if info.base_name.startswith("date=")]  # fmt: skip
 
 
 def read_game_view(

@@ -84,14 +84,22 @@ def test_an_empty_selection_is_named_as_the_user_wrote_it(data_dir):
     """The offline 'nothing stored' error shows the selector text, not a Python dict."""
     from arenalab.datasets.selection import parse_selector
     from arenalab.datasets.view import EmptySelectionError, selection_spec
+    from arenalab.registry import Registry
     from arenalab.settings import load_settings
     from arenalab.storage import open_storage
 
-    storage = open_storage(load_settings(data_dir=data_dir))
+    from tests.arenalab.datasets.stored import frame, store_episodes
+
+    settings = load_settings(data_dir=data_dir)
+    storage = open_storage(settings)
     with pytest.raises(EmptySelectionError) as empty:
         selection_spec(storage, parse_selector("from=2026-11-01,source=game"), [])
     message = str(empty.value)
     assert "game=arena,from=2026-11-01,source=game" in message and _plain(message)
+    _, closed = store_episodes(storage, Registry.from_settings(settings), [[frame(0, [0.0] * 49)]])
+    with pytest.raises(EmptySelectionError) as other_days:  # frames exist, none on these days
+        selection_spec(storage, parse_selector("from=2030-01-01,source=game"), closed)
+    assert "from=2030-01-01" in str(other_days.value) and _plain(str(other_days.value))
 
 
 def test_quiet_mode_lowers_the_levels_ray_sets_on_import():
