@@ -33,8 +33,10 @@ class DefaultToRun(TyperGroup):
 
 app = typer.Typer(
     cls=DefaultToRun,
-    help="Sweep experiment parameters with Ray Tune: `arenalab sweep FILE`, "
-    "`arenalab sweep --resume NAME`, `arenalab sweep report NAME`.",
+    help="Sweep experiment parameters with Ray Tune: `arenalab sweep FILE [--max-trials N] "
+    "[--iterations N]` (a small sweep of any file), `arenalab sweep --resume NAME` (after "
+    "Ctrl-C, which checkpoints the running trials and exits 130), `arenalab sweep report "
+    "NAME`. Every option: `arenalab sweep run --help`.",
     no_args_is_help=True,
 )
 console = Console()
@@ -81,11 +83,13 @@ def run(
             err=True,
         )
         raise typer.Exit(2)
+    sweep_name = resume or name
     try:
         if resume is not None:
             outcome = resume_sweep(resume, settings=settings)
         else:
             plan = limit_plan(load_sweep(file), max_trials=max_trials, iterations=iterations)
+            sweep_name = name or plan.spec.name
             if max_trials or iterations:
                 stop = plan.spec.stop.get("training_iteration")
                 console.print(
@@ -96,9 +100,13 @@ def run(
     except SweepError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:  # Ctrl-C before Tune's loop: nothing new ran
+        resume_line = f"; resume with: arenalab sweep --resume {sweep_name}" if sweep_name else ""
+        typer.echo(f"interrupted before Tune started the trials{resume_line}", err=True)
+        raise typer.Exit(130) from None
     _print_outcome(outcome)
-    if outcome.interrupted_by is not None:
-        raise typer.Exit(128 + outcome.interrupted_by)
+    if not outcome.finished:  # 128 + signal, as a shell reports a process a signal ended
+        raise typer.Exit(1 if outcome.interrupted_by is None else 128 + outcome.interrupted_by)
 
 
 @app.command()
@@ -156,7 +164,7 @@ def _print_outcome(outcome: Any) -> None:
     console.print(table)
     if len(outcome.trials) > TOP_ROWS:
         console.print(f"... {len(outcome.trials) - TOP_ROWS} more in `arenalab sweep report`")
-    console.print(f"results: {outcome.uri}  (tensorboard --logdir {outcome.uri})")
+    console.print(f"results: {outcome.uri}  (tensorboard --logdir {outcome.uri})", soft_wrap=True)
     if not outcome.finished:
         _print_resume(outcome)
         return
@@ -181,5 +189,6 @@ def _print_resume(outcome: Any) -> None:
     console.print(
         f"sweep {cause}: {cut} trial(s) checkpointed mid-run, {waiting} not started, of "
         f"{max(outcome.planned, len(outcome.trials))}; no model registered (the best so "
-        f"far is not the sweep's best).\nresume with: arenalab sweep --resume {outcome.name}"
+        f"far is not the sweep's best).\nresume with: arenalab sweep --resume {outcome.name}",
+        soft_wrap=True,  # one line each: the command is copied from the terminal
     )

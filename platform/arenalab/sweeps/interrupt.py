@@ -39,6 +39,7 @@ class Interrupt:
     waiting: set[str] | None = None  # running trials at the first step after the signal
     checkpointed: set[str] = field(default_factory=set)
     stopping: bool = False
+    watched: bool = False  # a CheckpointOnInterrupt runs (a sweep saved before it had none)
 
     @property
     def signal_name(self) -> str:
@@ -71,8 +72,9 @@ def _stop_tune() -> None:
 
 
 def _on_signal(signum: int, frame: Any) -> None:
-    if STATE.signum is None:
-        STATE.signum = signum
+    first = STATE.signum is None
+    STATE.signum = STATE.signum or signum
+    if first and STATE.watched:
         _say(
             f"{signal.Signals(signum).name}: each running trial checkpoints at the end of its "
             "current iteration, then the sweep stops (Ctrl-C again to stop now)"
@@ -105,6 +107,10 @@ def catch_interrupts() -> Iterator[Interrupt]:
 
 class CheckpointOnInterrupt(Callback):
     """After a signal: checkpoint each running trial's next result, then stop Tune."""
+
+    def setup(self, **info: Any) -> None:
+        """Tune's loop is about to start (its SIGUSR1 handler is in place)."""
+        STATE.watched = True
 
     def on_trial_result(
         self, iteration: int, trials: list, trial: Any, result: dict, **info: Any

@@ -16,6 +16,9 @@ model. Ctrl-C or SIGTERM checkpoints the running trials and stops
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +38,7 @@ from arenalab.training import RegisteredModel
 TIME_ATTR = "training_iteration"
 MAX_FAILURES = 1
 """Tune retries a crashed trial once from its last checkpoint before marking it errored."""
+TUNE_OUTPUT_ENV = "RAY_AIR_NEW_OUTPUT"
 FINISHED = frozenset({"TERMINATED", "ERROR"})
 """Trial states that are final; any other state after ``fit`` means the sweep was cut short."""
 
@@ -195,11 +199,30 @@ def _new_tuner(plan: SweepPlan, sweep: SweepDir) -> Any:
     )
 
 
+@contextmanager
+def quiet_tune_output() -> Iterator[None]:
+    """Tune's legacy output engine while fitting: at ``verbose=0`` it prints nothing.
+
+    The new engine (Ray 2.60's default) prints a configuration box and a TensorBoard
+    hint at a ``driver_artifacts`` folder in Ray's temp dir even at ``verbose=0``;
+    :class:`~arenalab.sweeps.progress.ProgressLines` and the final table say it better.
+    """
+    previous = os.environ.get(TUNE_OUTPUT_ENV)
+    os.environ[TUNE_OUTPUT_ENV] = "0"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(TUNE_OUTPUT_ENV, None)
+        else:
+            os.environ[TUNE_OUTPUT_ENV] = previous
+
+
 def _finish(tuner: Any, sweep: SweepDir, plan: SweepPlan, settings: Settings) -> SweepOutcome:
     """Fit, rank, and (unless interrupted) register the best trial's checkpoint."""
     from arenalab.sweeps.interrupt import catch_interrupts  # noqa: PLC0415 - imports Tune
 
-    with catch_interrupts() as interrupt:
+    with quiet_tune_output(), catch_interrupts() as interrupt:
         tuner.fit()
     rows = collect_trials(sweep, plan)
     outcome = SweepOutcome(

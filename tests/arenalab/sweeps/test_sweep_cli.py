@@ -18,10 +18,12 @@ def run(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
 
 
 def test_help_lists_run_and_report(tmp_path: Path) -> None:
-    """`arenalab sweep --help` shows the run and report commands."""
+    """`arenalab sweep --help` shows the run and report commands, the size options, Ctrl-C."""
     result = run("--help", data_dir=tmp_path)
     assert result.returncode == 0
-    assert "run" in result.stdout and "report" in result.stdout
+    text = " ".join(result.stdout.split())
+    assert "run" in text and "report" in text
+    assert "--max-trials N" in text and "--iterations N" in text and "Ctrl-C" in text
 
 
 def test_invalid_file_exits_2_naming_file_key_and_reason(tmp_path: Path) -> None:
