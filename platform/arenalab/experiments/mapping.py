@@ -104,6 +104,11 @@ RULES: dict[str, dict[Algorithm, Target]] = {
                 _replay,
             ),
         ),
+        Algorithm.TD3: Target(
+            "`replay_buffer_config` capacity = min(buffer_size, env_steps), held in TD3's "
+            "flat uniform transition buffer (per module)",
+            _replay,
+        ),
     },
     "intelligence.exploration_rate": {
         **_for(ON_POLICY, _key("entropy_coeff")),
