@@ -12,6 +12,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from arenalab.cluster import connect_ray
 from arenalab.registry import Registry
 from arenalab.registry.database import schema_revision
 from arenalab.settings import Settings
@@ -60,14 +61,9 @@ def check_ray(settings: Settings) -> str:
         host, _, port = address.rpartition(":")
         with socket.create_connection((host or "127.0.0.1", int(port)), RAY_CONNECT_TIMEOUT_S):
             pass  # fail fast with "connection refused" instead of Ray's long retry loop
-    started_here = not ray.is_initialized()
-    if started_here:
-        ray.init(
-            address=address or None,
-            log_to_driver=False,
-            logging_level="ERROR",
-            include_dashboard=False if not address else None,
-        )
+    started_here = connect_ray(
+        settings, log_to_driver=False, include_dashboard=False if not address else None
+    )
     try:
         resources = ray.cluster_resources()
         nodes = sum(1 for node in ray.nodes() if node["Alive"])

@@ -91,9 +91,9 @@ def export_command(
     ] = ExportFormat.PARQUET,
 ) -> None:
     """Export the selected episodes' RLlib view as Parquet or Minari-style episode files."""
+    from arenalab.cluster import connect_ray  # noqa: PLC0415
     from arenalab.datasets.export import export_selection  # noqa: PLC0415
     from arenalab.datasets.view import EmptySelectionError, closed_episode_ids  # noqa: PLC0415
-    from arenalab.offline.trainer import connect_ray  # noqa: PLC0415 - imports Ray lazily
     from arenalab.registry import Registry  # noqa: PLC0415
     from arenalab.storage import open_storage  # noqa: PLC0415
 

@@ -10,13 +10,13 @@ the same scoring protocol as online models (:mod:`arenalab.offline.evaluation`).
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from arenalab.cluster import connect_ray
 from arenalab.datasets.episodes import monte_carlo_targets
 from arenalab.datasets.schema import CUSTOM_OBS_SPEC
 from arenalab.datasets.selection import Selection
@@ -211,11 +211,3 @@ def _body(registry: Registry, fighter_id: int | None) -> dict[str, float]:
 def _samples_trained(result: dict[str, Any]) -> float:
     learners = result.get("learners", {}).get("__all_modules__", {})
     return float(learners.get("num_env_steps_trained_lifetime", 0) or 0)
-
-
-def connect_ray(settings: Settings) -> None:
-    """Join the configured Ray cluster (or start a local one) unless already connected."""
-    import ray  # noqa: PLC0415 - importing Ray costs seconds; only training pays
-
-    if not ray.is_initialized():
-        ray.init(address=settings.ray_address or None, logging_level=logging.ERROR)

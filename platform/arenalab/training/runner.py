@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from arenalab.cluster import connect_ray
 from arenalab.experiments import Experiment, build_config, stop_criteria
 from arenalab.experiments.mapping import EPISODES_METRIC, STEPS_METRIC
 from arenalab.registry import ConflictError, Registry
@@ -132,9 +133,9 @@ def train(
     built = build_config(experiment, env_runners=env_runners)  # fails before any row exists
     if resume is None:
         run = new_run(storage, experiment)
-        info = _register_run(registry, experiment, run, session_id)
+        info = register_run(registry, experiment, run, session_id)
     session_id = info["session_id"]
-    _connect_ray(settings)
+    connect_ray(settings)
     algo = built.config.build_algo()
     try:
         if start_from is not None:
@@ -152,7 +153,7 @@ def train(
         if stopping.requested:  # "stopping" was set by whoever asked for a final stop
             registry.transition_session(session_id, ENDS_STOPPED)
         else:
-            models = _register_models(registry, experiment, built.spec, info, checkpoint,
+            models = register_models(registry, experiment, built.spec, info, checkpoint,
                                       settings)  # fmt: skip
             registry.update_session(session_id, status="finished", finished_at=utcnow())
         curve = write_learning_curve(run, registry.list_metrics(session_id),
@@ -183,7 +184,7 @@ def train(
     )
 
 
-def _register_run(
+def register_run(
     registry: Registry, experiment: Experiment, run: RunDir, session_id: int | None
 ) -> dict[str, Any]:
     """Create (or adopt) the experiment and session rows, and write the run manifest."""
@@ -208,13 +209,6 @@ def _register_run(
     info = {"run_id": run.run_id, "experiment_id": session.experiment_id, "session_id": session.id}
     run.write_manifest(experiment, info)
     return info
-
-
-def _connect_ray(settings: Settings) -> None:
-    import ray  # noqa: PLC0415 - importing Ray costs seconds; only training pays
-
-    if not ray.is_initialized():
-        ray.init(address=settings.ray_address or None, logging_level=logging.ERROR)
 
 
 def _loop(
@@ -332,7 +326,7 @@ class PeriodicEvaluation:
         return figures
 
 
-def _register_models(
+def register_models(
     registry: Registry,
     experiment: Experiment,
     spec: Any,

@@ -31,18 +31,14 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from arenalab.cluster import connect_ray
 from arenalab.experiments import Experiment, build_config
 from arenalab.registry import Registry
 from arenalab.registry.models import utcnow
 from arenalab.settings import Settings, get_settings
 from arenalab.storage import open_storage
 from arenalab.training.progress import finite
-from arenalab.training.runner import (
-    RegisteredModel,
-    _connect_ray,
-    _register_models,
-    _register_run,
-)
+from arenalab.training.runner import RegisteredModel, register_models, register_run
 from arenalab.training.runs import new_run
 
 log = logging.getLogger(__name__)
@@ -113,9 +109,9 @@ class TrainingSession:
         self.experiment = session_experiment(fighter_id, config)
         self._built = build_config(self.experiment, env_runners=0)
         self._run = new_run(open_storage(settings), self.experiment)
-        self._info = _register_run(self._registry, self.experiment, self._run, None)
+        self._info = register_run(self._registry, self.experiment, self._run, None)
         self.session_id: int = self._info["session_id"]
-        _connect_ray(settings)
+        connect_ray(settings)
         self._algo = self._built.config.build_algo()
         self._registry.update_session(
             self.session_id, status="running", started_at=utcnow(), run_uri=self._run.uri
@@ -205,7 +201,7 @@ class TrainingSession:
         self._run.mark_complete(self.iteration)
         experiment = self.experiment.model_copy(deep=True)
         experiment.run.evaluation_episodes = self.config.evaluation_episodes
-        (model,) = _register_models(self._registry, experiment, self._built.spec, self._info,
+        (model,) = register_models(self._registry, experiment, self._built.spec, self._info,
                                     checkpoint, self.settings)  # fmt: skip
         if path is not None:
             import torch  # noqa: PLC0415 - only this method writes a torch file
