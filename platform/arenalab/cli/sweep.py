@@ -6,6 +6,7 @@ read naturally while ``report`` stays a real subcommand with its own ``--help``.
 Ray and Tune are imported only inside the commands (``arenalab --help`` stays fast).
 """
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,7 +40,9 @@ app = typer.Typer(
     "NAME`. Every option: `arenalab sweep run --help`.",
     no_args_is_help=True,
 )
-console = Console()
+LOG_WIDTH = 160
+"""Width when stdout is a file or ``ray job logs`` (rich's default 80 cuts the headers)."""
+console = Console(width=None if sys.stdout.isatty() else LOG_WIDTH)
 
 
 @app.command(name=DEFAULT_COMMAND)
