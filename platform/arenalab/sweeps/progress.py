@@ -28,17 +28,19 @@ def _short(values: dict[str, Any]) -> str:
 class ProgressLines(Callback):
     """Print ``[elapsed] trial iter N metric=v (params) | running/done/total`` lines."""
 
-    def __init__(self, metric: str) -> None:
+    def __init__(self, metric: str, planned: int = 0) -> None:
         self.metric = metric
+        self.planned = planned  # Tune creates trials lazily: `trials` may not list them all
         self.started = time.monotonic()
 
     def _line(self, trials: list[Any], trial: Any, text: str) -> None:
         counts = Counter(t.status for t in trials)
         elapsed = int(time.monotonic() - self.started)
+        total = max(getattr(self, "planned", 0), len(trials))  # 0 in sweeps saved before it
         print(
             f"[{elapsed // 60:3d}:{elapsed % 60:02d}] {trial.trial_id} {text} | "
             f"running {counts['RUNNING']}, done {counts['TERMINATED']}, "
-            f"errored {counts['ERROR']}, of {len(trials)}",
+            f"errored {counts['ERROR']}, of {total}",
             flush=True,
         )
 

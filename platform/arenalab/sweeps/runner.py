@@ -188,7 +188,7 @@ def _new_tuner(plan: SweepPlan, sweep: SweepDir) -> Any:
             storage_path=sweep.storage_path,
             stop=dict(spec.stop) or None,
             verbose=0,
-            callbacks=[ProgressLines(spec.metric), CheckpointOnInterrupt()],
+            callbacks=[ProgressLines(spec.metric, trial_count(spec)), CheckpointOnInterrupt()],
             checkpoint_config=tune.CheckpointConfig(
                 checkpoint_frequency=spec.checkpoint.frequency,
                 num_to_keep=spec.checkpoint.num_to_keep,
