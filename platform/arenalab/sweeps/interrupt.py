@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -86,9 +87,16 @@ def _on_signal(signum: int, frame: Any) -> None:
 
 @contextmanager
 def catch_interrupts() -> Iterator[Interrupt]:
-    """Handle SIGINT/SIGTERM as above while the block runs; yields the interrupt state."""
+    """Handle SIGINT/SIGTERM as above while the block runs; yields the interrupt state.
+
+    Off the main thread (a sweep run from a server thread) Python allows no handlers:
+    signals are then left to whoever owns the process, as Tune does too.
+    """
     global STATE  # noqa: PLW0603 - one state per process, as signal handlers are
     STATE = Interrupt()
+    if threading.current_thread() is not threading.main_thread():
+        yield STATE
+        return
     previous = {sig: signal.getsignal(sig) for sig in SIGNALS}
     previous_env = os.environ.get(TUNE_SIGINT_ENV)
     os.environ[TUNE_SIGINT_ENV] = "1"

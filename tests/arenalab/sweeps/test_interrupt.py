@@ -2,6 +2,7 @@
 
 import os
 import signal
+import threading
 
 import pytest
 from arenalab.sweeps.interrupt import TUNE_SIGINT_ENV, CheckpointOnInterrupt, catch_interrupts
@@ -25,3 +26,18 @@ def test_a_signal_before_tune_runs_stops_at_once() -> None:
     """With no Tune loop to stop cleanly yet (or a sweep without the callback), stop now."""
     with pytest.raises(KeyboardInterrupt), catch_interrupts():
         os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_off_the_main_thread_no_handler_is_installed() -> None:
+    """A sweep run from a worker thread leaves signal handling alone (Python forbids it)."""
+    before = signal.getsignal(signal.SIGINT)
+    seen: list[object] = []
+
+    def run() -> None:
+        with catch_interrupts() as interrupt:
+            seen.append((signal.getsignal(signal.SIGINT), interrupt.signum))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert seen == [(before, None)]
