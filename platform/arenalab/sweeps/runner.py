@@ -15,13 +15,13 @@ model. Ctrl-C or SIGTERM checkpoints the running trials and stops
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from arenalab.cluster import connect_ray
 from arenalab.experiments import ExperimentError, build_config
 from arenalab.registry import Registry
 from arenalab.settings import Settings, get_settings
@@ -97,7 +97,7 @@ def run_sweep(
     except ExperimentError as exc:
         raise SweepError(f"{plan.source}: base: {exc}") from None
     sweep.write_plan(plan)
-    _connect_ray(settings)
+    connect_ray(settings, log_to_driver=False)  # trials' prints stay in their logs
     return _finish(_new_tuner(plan, sweep), sweep, plan, settings)
 
 
@@ -108,7 +108,7 @@ def resume_sweep(name: str, *, settings: Settings | None = None) -> SweepOutcome
     settings = settings or get_settings()
     sweep = SweepDir(open_storage(settings), name)
     plan = sweep.read_plan()
-    _connect_ray(settings)
+    connect_ray(settings, log_to_driver=False)  # trials' prints stay in their logs
     if tune.Tuner.can_restore(sweep.uri):
         tuner = tune.Tuner.restore(
             sweep.uri,
@@ -119,18 +119,6 @@ def resume_sweep(name: str, *, settings: Settings | None = None) -> SweepOutcome
     else:  # killed after saving the plan but before Tune saved any state
         tuner = _new_tuner(plan, sweep)
     return _finish(tuner, sweep, plan, settings)
-
-
-def _connect_ray(settings: Settings) -> None:
-    """Join ``ARENALAB_RAY_ADDRESS`` (or the job's cluster, or start local Ray)."""
-    import ray  # noqa: PLC0415
-
-    if not ray.is_initialized():
-        ray.init(
-            address=settings.ray_address or None,
-            logging_level=logging.ERROR,
-            log_to_driver=False,
-        )
 
 
 def scheduler(plan: SweepPlan) -> Any:
