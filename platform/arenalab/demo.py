@@ -40,6 +40,16 @@ class Demo:
     arena: ArenaClient
     report: Callable[[str], None]
     facts: dict[str, Any] = field(default_factory=dict)
+    summary: list[tuple[str, str]] = field(default_factory=list)
+    """One ``(step, what it showed)`` row per step, for the closing table."""
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What the demo showed, step by step, and the doctor's checks at the end."""
+
+    summary: list[tuple[str, str]]
+    checks: list[Check]
 
 
 def post_a_battle(demo: Demo) -> None:
@@ -69,6 +79,8 @@ def post_a_battle(demo: Demo) -> None:
     demo.report(f"fighter {fighter_id}: {len(frames)} frames posted; stats: episodes "
                 f"{stats.episodes}, frames {stats.frames}, "
                 f"best reward {stats.best_reward:.2f}")  # fmt: skip
+    demo.summary.append(("game posts a battle", f"fighter {fighter_id}: {len(frames)} frames "
+                         f"posted, {stats.frames} stored"))  # fmt: skip
 
 
 def train_the_fighter(demo: Demo) -> None:
@@ -85,6 +97,7 @@ def train_the_fighter(demo: Demo) -> None:
     demo.facts["arena_model_id"] = model.model_id
     report_score(demo, f"fighter model {model.model_id} after {result.env_steps} env steps",
                  score)  # fmt: skip
+    demo.summary.append((f"fighter trains ({result.env_steps} env steps)", _versus(score)))
 
 
 def act_in_real_time(demo: Demo) -> None:
@@ -102,6 +115,7 @@ def act_in_real_time(demo: Demo) -> None:
     action = ", ".join(f"{value:.2f}" for value in answer.action)
     demo.report(f"act: model {answer.model_id} ({answer.algorithm}) answers [{action}] "
                 "(move x, move y, attack, block)")  # fmt: skip
+    demo.summary.append(("game asks for an action", f"model {answer.model_id}: [{action}]"))
 
 
 def train_pacman(demo: Demo) -> None:
@@ -116,6 +130,7 @@ def train_pacman(demo: Demo) -> None:
     report_score(demo, f"Pac-Man model {model.model_id} after {result.env_steps} env steps, "
                        f"{verdict}", score)  # fmt: skip
     demo.report(f"learning curve: {result.learning_curve_uri}")
+    demo.summary.append((f"Pac-Man lab trains ({result.env_steps} env steps)", _versus(score)))
 
 
 def report_score(demo: Demo, title: str, score: Score) -> None:
@@ -125,11 +140,24 @@ def report_score(demo: Demo, title: str, score: Score) -> None:
         demo.report(line)
 
 
+def _versus(score: Score) -> str:
+    """The model's main figure next to each baseline's, in the protocol's terms."""
+    if score.protocol.arena:
+        records = score.records["model"]
+        fights = ", ".join(f"vs {name} {record.wdl()}" for name, record in records.items())
+        return f"W/D/L {fights}; " + ("beats random" if score.beats_random else "no clear margin")
+    mean = {policy: row["game"].mean_return for policy, row in score.results.items()}
+    others = ", ".join(
+        f"{policy} {value:+.1f}" for policy, value in mean.items() if policy != "model"
+    )
+    return f"mean return {mean['model']:+.1f} ({others})"
+
+
 STEPS: list[Callable[[Demo], None]] = [post_a_battle, train_the_fighter, act_in_real_time,
                                        train_pacman]  # fmt: skip
 
 
-def run_demo(settings: Settings, report: Callable[[str], None] = print) -> list[Check]:
+def run_demo(settings: Settings, report: Callable[[str], None] = print) -> DemoResult:
     """Serve the API on local Ray, run every step through it, then the doctor's checks."""
     import ray
     from ray import serve
@@ -146,7 +174,7 @@ def run_demo(settings: Settings, report: Callable[[str], None] = print) -> list[
             for step in STEPS:
                 report(f"== {step.__doc__}")
                 step(demo)
-        return run_checks(settings)
+        return DemoResult(demo.summary, run_checks(settings))
     finally:
         serve.delete(APP_NAME)  # only ours: the cluster may serve other apps
         ray.shutdown()

@@ -371,6 +371,9 @@ def test_demo_posts_a_battle_and_acts_through_the_python_client(served: Served) 
     assert stats.episodes == 1 and stats.frames > 0
     assert f"{stats.frames} frames posted" in lines[0]
     assert "has no best model" in lines[1] and f"act: model {served.models[0]}" in lines[2]
+    (posted, shown), (acted, answered) = demo.summary  # the closing table's rows
+    assert posted == "game posts a battle" and f"{stats.frames} stored" in shown
+    assert acted == "game asks for an action" and answered.startswith(f"model {served.models[0]}")
 
 
 def test_lab_live_example_receives_the_session_snapshot(served: Served) -> None:

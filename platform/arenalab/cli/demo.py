@@ -11,10 +11,14 @@ from arenalab.demo import run_demo
 def command() -> None:
     """Run the main job on embedded defaults (local Ray, SQLite, ./data) and check health."""
     console = Console()
-    checks = run_demo(settings_or_exit(), report=console.print)
+    result = run_demo(settings_or_exit(), report=console.print)
+    summary = Table("step", "what it showed", title="demo summary")
+    for step, shown in result.summary:
+        summary.add_row(step, shown)
+    console.print(summary)
     table = Table("check", "status", "detail", title="arenalab doctor")
-    for check in checks:
+    for check in result.checks:
         table.add_row(check.name, "[green]ok[/]" if check.ok else "[red]FAIL[/]", check.detail)
     console.print(table)
-    if not all(check.ok for check in checks):
+    if not all(check.ok for check in result.checks):
         raise typer.Exit(1)
