@@ -10,8 +10,9 @@ Pendulum, whose returns are negative, the return ratio is SB3's over arenalab's,
 >= 1 still means "at least as good").
 
 Known differences that the same hyperparameters cannot remove: RLlib's and SB3's
-weight initialisations differ (SB3: orthogonal), and RLlib's critics encode
-observation and action in two streams before fusing them (SB3 concatenates them).
+weight initialisations differ (SB3: orthogonal), and arenalab's TD3 syncs the
+sampling actor every 32 env steps (its ``rollout_fragment_length``; SB3 every step)
+with the same one gradient step per env step.
 
 The peer is installed only for this benchmark (the ``bench`` extra)::
 

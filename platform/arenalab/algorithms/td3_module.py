@@ -2,10 +2,10 @@
 
 It reuses SAC's default module and catalog and changes two things. The critics are
 TD3's (and Stable-Baselines3's): one MLP of ``fcnet_hiddens`` over the concatenated
-``[obs, action]``, not SAC's two encoder streams plus a 256x256 fusion net, which took
-about 20x the critic's arithmetic on the same ``fcnet_hiddens``. The actor's policy
-head outputs one value per action dimension, squashed by tanh into [-1, 1] (RLlib's
-``normalize_actions`` scales that to the env's Box). Both inference and exploration
+``[obs, action]``, not SAC's two encoder streams plus a 256x256 fusion net, which
+took over 30x the critic's multiply-adds at ``fcnet_hiddens=[64, 64]``. The actor's
+policy head outputs one value per action dimension, squashed by tanh into [-1, 1]
+(RLlib's ``normalize_actions`` scales that to the env's Box). Both inference and exploration
 return the action as ``actions`` and as ``action_dist_inputs`` of a deterministic
 distribution, so env runners, arenalab's served ``Policy`` and the ONNX export all
 read it like any other policy; exploration adds clipped Gaussian noise.
