@@ -17,7 +17,10 @@ from arenalab.envs.arena.spec import (
 from arenalab.envs.settings import EnvSettings
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-OpponentPolicy = Literal["heuristic", "random"] | Callable[[Any], Any]
+MIXED = "mixed"
+MIXED_POLICIES = ("heuristic", "random")
+"""What ``opponent_policy="mixed"`` draws from, one per episode with equal odds."""
+OpponentPolicy = Literal["heuristic", "random", "mixed"] | Callable[[Any], Any]
 
 
 class FighterSpec(BaseModel):
@@ -41,7 +44,8 @@ class ArenaConfig(EnvSettings):
     Giving ``fighters`` alone sets ``num_fighters`` to their count. ``learner`` and
     ``opponent_policy`` only matter to the single-agent view: the learner is the fighter
     the agent controls, every other fighter follows ``opponent_policy`` ("heuristic",
-    "random", or any callable mapping an observation vector to an action).
+    "random", "mixed": one of those two per episode, or any callable mapping an
+    observation vector to an action).
     ``obs_spec`` chooses the layout every fighter observes: ``arena-obs-v2`` (default)
     or ``arena-obs-v1`` (models and data from before v2). ``action_set`` chooses what
     learners act with: the game's 4-vector (``continuous``) or an index into the table of

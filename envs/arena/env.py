@@ -10,7 +10,7 @@ import numpy as np
 from arenalab.envs.arena import spec
 from arenalab.envs.arena.actions import ArenaActions, controls_space
 from arenalab.envs.arena.actions import action_space as action_space
-from arenalab.envs.arena.config import ArenaConfig
+from arenalab.envs.arena.config import MIXED, MIXED_POLICIES, ArenaConfig
 from arenalab.envs.arena.game import ArenaGame
 from arenalab.envs.arena.heuristic import ArenaHeuristic
 from arenalab.envs.arena.render import RENDER_MODES, render_game
@@ -54,7 +54,8 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
     whose body is within ``1.5 * size`` of its centre for 10 health (2.5 if blocked),
     then waits 10 steps. Bodies have radius ``0.5 * size`` and push each other apart.
     Opponents follow ``opponent_policy``: "heuristic" (attack the weakest, guard while
-    cooling down or low; one instance per opponent), "random", or a callable
+    cooling down or low; one instance per opponent), "random", "mixed" (each episode
+    draws one of the two), or a callable
     ``observation -> action`` such as a frozen policy (shared by all opponents; it sees
     the ``obs_spec`` layout too).
 
@@ -112,6 +113,7 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
         self.learner = self.config.fighter_ids.index(self.config.learner)
         self.observation_space = observation_space(self.config.obs_spec)
         self.action_space = action_space(self.config.action_set)
+        self._pools: list[dict[int, Policy]] = []  # one per opponent kind ("mixed": two)
         self._opponents: dict[int, Policy] = {}
         self._actions: list[Any] = [(0.0, 0.0, 0.0, 0.0)] * self.game.count
         self._obs: dict[int, np.ndarray] = {}
@@ -120,24 +122,30 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
         """The scripted fighter, sized for this arena."""
         return ArenaHeuristic(self.config.arena_size)
 
-    def _opponent_policy(self, seed: int) -> Policy:
+    def _opponent_policy(self, policy: str | Policy, seed: int) -> Policy:
         """One opponent's policy; "random" draws 4-vectors, whatever the learner's set."""
-        if self.config.opponent_policy == "random":
+        if policy == "random":
             return RandomPolicy(controls_space(), seed)
-        return resolve_policy(self.config.opponent_policy, self, seed)
+        return resolve_policy(policy, self, seed)
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Place the fighters; a seed also re-seeds random opponent policies."""
         super().reset(seed=seed)
-        if not self._opponents or seed is not None:
+        if not self._pools or seed is not None:
             opponent_seed = int(self.np_random.integers(2**31))
-            self._opponents = {
-                seat: self._opponent_policy(opponent_seed + seat)
-                for seat in range(self.game.count)
-                if seat != self.learner
-            }
+            policy = self.config.opponent_policy
+            self._pools = [
+                {
+                    seat: self._opponent_policy(name, opponent_seed + seat)
+                    for seat in range(self.game.count)
+                    if seat != self.learner
+                }
+                for name in (MIXED_POLICIES if policy == MIXED else (policy,))
+            ]
+        pick = int(self.np_random.integers(len(self._pools))) if len(self._pools) > 1 else 0
+        self._opponents = self._pools[pick]
         self.game.reset(self.np_random)
         self._observe()
         return self._obs[self.learner], self._info()

@@ -121,11 +121,11 @@ class ArenaGame(Group):
     fighters: list[int] = param(
         [], "ids", "Registry fighter ids that learn (one policy each); empty: one anonymous."
     )
-    opponents: Literal["heuristic", "random", "league"] = param(
+    opponents: Literal["heuristic", "random", "mixed", "league"] = param(
         "heuristic",
         "",
-        "Who fills the other seats: a scripted policy, or the self-play league "
-        "(frozen past versions plus the heuristic).",
+        "Who fills the other seats: a scripted policy, mixed (heuristic or random, drawn "
+        "per episode), or the self-play league (frozen past versions plus the heuristic).",
     )
     max_steps: int = param(500, "steps", "Steps after which a battle is truncated.", ge=1)
     action_set: Literal["continuous", "discrete"] = param(
