@@ -176,6 +176,7 @@ def test_form_schema_has_groups_types_ranges_defaults_units_and_descriptions():
     assert schema["game"]["arena"]["fields"]["opponents"]["enum"] == [
         "heuristic",
         "random",
+        "mixed",
         "league",
     ]
     assert schema["groups"]["visualization"]["fields"]["show_grid"]["type"] == "boolean"
