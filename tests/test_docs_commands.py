@@ -1,10 +1,15 @@
-"""Every ``arenalab ...`` line in the README's and docs' shell blocks is a command the CLI parses.
+"""The README's and docs' code stays true: commands parse, Python blocks import what exists.
 
-The lines are parsed by the real Typer/Click command tree (command, subcommand, options,
-required arguments), not run, so a renamed option or a removed command fails here
-instead of in a reader's terminal. Running them is the other tests' job.
+Every ``arenalab ...`` line in a shell block is parsed by the real Typer/Click command
+tree (command, subcommand, options, required arguments), and every Python block is
+compiled and its ``arenalab`` imports resolved, without running either, so a renamed
+option, command, module or function fails here instead of in a reader's terminal.
+Running the snippets that have cheap inputs is the other tests' job (the seed's loop,
+the JavaScript clients, the raw ``ray job submit`` line, the observation builder).
 """
 
+import ast
+import importlib
 import re
 import shlex
 from collections.abc import Iterator
@@ -21,15 +26,15 @@ COMMAND_LINE = re.compile(r"^\s*([A-Z_]+=\S*\s+)*arenalab\s")  # optional VAR=va
 SHELLS = {"", "bash", "sh", "shell"}
 
 
-def shell_blocks(text: str) -> Iterator[str]:
-    """The bodies of the fenced blocks written in a shell language."""
+def fenced_blocks(text: str, languages: set[str]) -> Iterator[str]:
+    """The bodies of the fenced blocks written in one of ``languages``."""
     block, language = None, ""
     for line in text.splitlines():
         if line.startswith("```"):
             if block is None:
                 block, language = [], line[3:].strip()
                 continue
-            if language in SHELLS:
+            if language in languages:
                 yield "\n".join(block)
             block = None
         elif block is not None:
@@ -39,7 +44,7 @@ def shell_blocks(text: str) -> Iterator[str]:
 def documented_commands() -> Iterator[tuple[str, list[str]]]:
     """``(where, arguments after "arenalab")`` for every documented command line."""
     for document in DOCUMENTS:
-        for block in shell_blocks(document.read_text()):
+        for block in fenced_blocks(document.read_text(), SHELLS):
             for line in re.sub(r"\\\n\s*", " ", block).splitlines():
                 if COMMAND_LINE.match(line):
                     words = shlex.split(line, comments=True)
@@ -83,3 +88,21 @@ def test_a_wrong_command_is_caught(args: list[str]) -> None:
     """The parse fails for an unknown option or command, a missing or an extra argument."""
     with pytest.raises(TyperException):
         parse(typer.main.get_command(app), args)
+
+
+PYTHON_BLOCKS = [
+    (f"{document.name} block {number}", block)
+    for document in DOCUMENTS
+    for number, block in enumerate(fenced_blocks(document.read_text(), {"python"}), start=1)
+]
+
+
+@pytest.mark.parametrize(("where", "code"), PYTHON_BLOCKS, ids=[w for w, _ in PYTHON_BLOCKS])
+def test_a_documented_python_block_compiles_and_imports_what_exists(where: str, code: str) -> None:
+    """Valid Python, and every ``from arenalab... import name`` names a real thing."""
+    tree = ast.parse(code, filename=where)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("arenalab"):
+            module = importlib.import_module(node.module)
+            missing = [alias.name for alias in node.names if not hasattr(module, alias.name)]
+            assert not missing, f"{where}: {node.module} has no {missing}"
