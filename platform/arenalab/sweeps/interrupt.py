@@ -97,11 +97,14 @@ def catch_interrupts() -> Iterator[Interrupt]:
     if threading.current_thread() is not threading.main_thread():
         yield STATE
         return
-    previous = {sig: signal.getsignal(sig) for sig in SIGNALS}
+    previous = {sig: signal.getsignal(sig) for sig in (*SIGNALS, signal.SIGUSR1)}
     previous_env = os.environ.get(TUNE_SIGINT_ENV)
     os.environ[TUNE_SIGINT_ENV] = "1"
     for sig in SIGNALS:
         signal.signal(sig, _on_signal)
+    # Tune leaves its SIGUSR1 handler behind after a run: until this sweep's loop installs
+    # its own, a stale one must not pass for "Tune is running" (_stop_tune)
+    signal.signal(signal.SIGUSR1, signal.SIG_DFL)
     try:
         yield STATE
     finally:
