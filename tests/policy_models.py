@@ -1,4 +1,4 @@
-"""Tiny trained arena policies for the inference tests (a few seconds of PPO each).
+"""Tiny trained policies for the tests, and ``train_for``, the budgeted training they share.
 
 ``train_registered`` goes through ``arenalab.training.train`` exactly like
 ``arenalab train``; ``train_filtered`` trains with RLlib's ``MeanStdFilter`` so the
@@ -8,8 +8,10 @@ tests also cover observation filters, which the experiment schema does not switc
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from arenalab.experiments import Experiment
+from arenalab.experiments.mapping import STEPS_METRIC
 from arenalab.settings import Settings
 
 TINY = {
@@ -18,6 +20,17 @@ TINY = {
     "run": {"hidden_sizes": [16, 16], "max_iterations": 1, "evaluation_episodes": 1},
     "rllib": {"num_epochs": 1},
 }
+
+
+def train_for(config: Any, env_steps: int, checkpoint: Path) -> Path:
+    """Train an AlgorithmConfig until ``env_steps`` are sampled; the saved checkpoint."""
+    algo = config.build_algo()
+    try:
+        while algo.train()[STEPS_METRIC] < env_steps:
+            pass
+        return Path(algo.save_to_path(str(checkpoint)))
+    finally:
+        algo.stop()
 
 
 def train_registered(settings: Settings, fighter_id: int) -> int:

@@ -24,6 +24,7 @@ from ray.rllib.core.columns import Columns
 from ray.rllib.utils.spaces.space_utils import unsquash_action
 
 from tests.conftest import RayHead
+from tests.policy_models import train_for
 
 EVAL_SEEDS = range(10_000, 10_010)
 A2C_STEPS = 10_000
@@ -76,17 +77,6 @@ def td3_pendulum() -> TD3Config:
         .callbacks(on_algorithm_init=pin_torch_threads)
         .debugging(seed=0)
     )
-
-
-def train_for(config: Any, env_steps: int, checkpoint: Path) -> Path:
-    """Train until ``env_steps`` are sampled; the saved checkpoint."""
-    algo = config.build_algo()
-    try:
-        while algo.train()[STEPS_METRIC] < env_steps:
-            pass
-        return Path(algo.save_to_path(str(checkpoint)))
-    finally:
-        algo.stop()
 
 
 def mean_return(env_id: str, act: Any) -> float:

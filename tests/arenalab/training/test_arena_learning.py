@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 from arenalab.experiments import build_config, build_experiment
-from arenalab.experiments.mapping import STEPS_METRIC
 from arenalab.policies import Policy
 from arenalab.training.evaluation import evaluation_setup, greedy_actor, play
 from arenalab.training.ratings import Record
+
+from tests.policy_models import train_for
 
 FIGHTS = 30
 MIN_WINS = 20
@@ -31,17 +32,9 @@ def train_and_fight(seed: int, folder: Path) -> Record:
             "resources": {"num_env_runners": 0, "num_envs_per_env_runner": 4},
         }
     )  # fmt: skip
-    algo = build_config(experiment).config.build_algo()
-    try:
-        while algo.train()[STEPS_METRIC] < experiment.training.env_steps:
-            pass
-        checkpoint = algo.save(str(folder)).checkpoint.path
-    finally:
-        algo.stop()
+    checkpoint = train_for(build_config(experiment).config, experiment.training.env_steps, folder)
     protocol, config = evaluation_setup(experiment, FIGHTS)
-    _, record = play(
-        protocol, config, greedy_actor(Policy.from_checkpoint(Path(checkpoint))), "random"
-    )
+    _, record = play(protocol, config, greedy_actor(Policy.from_checkpoint(checkpoint)), "random")
     return record
 
 

@@ -1,15 +1,14 @@
 """PPO learns, scored as ``/act`` serves it; an env-steps budget ends a run."""
 
-from pathlib import Path
-
 import pytest
 from arenalab.envs.baselines import RandomPolicy
 from arenalab.envs.evaluation import play_episodes
 from arenalab.envs.pacman import PacManEnv
 from arenalab.experiments import build_config, build_experiment
-from arenalab.experiments.mapping import STEPS_METRIC
 from arenalab.policies import Policy
 from arenalab.training import train
+
+from tests.policy_models import train_for
 
 SMALL_MAZE = {
     "grid_size": 7,
@@ -36,14 +35,8 @@ def test_ppo_beats_random_on_a_small_maze(ray_head, tmp_path):
             "resources": {"num_env_runners": 0},
         }
     )  # fmt: skip
-    algo = build_config(experiment).config.build_algo()
-    try:
-        while algo.train()[STEPS_METRIC] < experiment.training.env_steps:
-            pass
-        checkpoint = algo.save(str(tmp_path)).checkpoint.path
-    finally:
-        algo.stop()
-    policy = Policy.from_checkpoint(Path(checkpoint))
+    checkpoint = train_for(build_config(experiment).config, experiment.training.env_steps, tmp_path)
+    policy = Policy.from_checkpoint(checkpoint)
     env = PacManEnv(SMALL_MAZE)
     learned = play_episodes(env, lambda obs: policy.act(obs[None])[0], 30, 10_000)
     random = play_episodes(env, RandomPolicy(env.action_space, 10_000), 30, 10_000)
