@@ -148,7 +148,7 @@ def train(
             checks = PeriodicEvaluation(experiment, built.spec, run, settings)
             result, saved = _loop(algo, experiment, run, registry, session_id, iterations,
                                   progress, stopping, checks, board)  # fmt: skip
-        checkpoint = saved or _checkpoint(algo, run)
+        checkpoint = saved or run.save(algo, algo.iteration)
         models = []
         if stopping.requested:  # "stopping" was set by whoever asked for a final stop
             registry.transition_session(session_id, ENDS_STOPPED)
@@ -270,9 +270,9 @@ def _loop(
             or (budget is not None and done_now >= budget)
         )
         if finished or stopping.requested:
-            return result, _checkpoint(algo, run)
+            return result, run.save(algo, algo.iteration)
         if algo.iteration % experiment.run.checkpoint_every == 0:
-            _checkpoint(algo, run)
+            run.save(algo, algo.iteration)
 
 
 def _iteration_budget(
@@ -289,14 +289,6 @@ def _rate(result: dict[str, Any]) -> float:
     steps = finite(result.get("env_runners", {}).get("num_env_steps_sampled")) or 0.0
     seconds = finite(result.get("time_this_iter_s")) or 0.0
     return steps / seconds if seconds > 0 else 0.0
-
-
-def _checkpoint(algo: Any, run: RunDir) -> str:
-    """Write a complete checkpoint for the current iteration and return its URI."""
-    uri = run.checkpoint_uri(algo.iteration)
-    algo.save_to_path(uri)
-    run.mark_complete(algo.iteration)
-    return uri
 
 
 class PeriodicEvaluation:
@@ -317,7 +309,7 @@ class PeriodicEvaluation:
         if not self.every or self.module_id is None or algo.iteration % self.every:
             return {}
         episodes = self.experiment.run.periodic_evaluation_episodes
-        checkpoint = _checkpoint(algo, self.run)
+        checkpoint = self.run.save(algo, algo.iteration)
         result = score_checkpoint(
             self.experiment, checkpoint, self.module_id, episodes, settings=self.settings
         )

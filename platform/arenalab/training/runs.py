@@ -51,6 +51,13 @@ class RunDir:
         """The checkpoint folder for ``iteration``."""
         return self.storage.uri_of(RUNS, self.run_id, CHECKPOINTS, f"iter_{iteration:06d}")
 
+    def save(self, algo: Any, iteration: int) -> str:
+        """Write ``algo``'s checkpoint for ``iteration``, marked complete; its URI."""
+        uri = self.checkpoint_uri(iteration)
+        algo.save_to_path(uri)
+        self.mark_complete(iteration)
+        return uri
+
     def mark_complete(self, iteration: int) -> None:
         """Declare the checkpoint of ``iteration`` fully written."""
         path = self._path(CHECKPOINTS, f"iter_{iteration:06d}", COMPLETE)

@@ -196,9 +196,7 @@ class TrainingSession:
         ``state_dict`` of the acting policy (no value head), the ``.pth`` file the seed's
         loop names.
         """
-        checkpoint = self._run.checkpoint_uri(self.iteration)
-        self._algo.save_to_path(checkpoint)
-        self._run.mark_complete(self.iteration)
+        checkpoint = self._run.save(self._algo, self.iteration)
         experiment = self.experiment.model_copy(deep=True)
         experiment.run.evaluation_episodes = self.config.evaluation_episodes
         (model,) = register_models(self._registry, experiment, self._built.spec, self._info,
