@@ -4,9 +4,10 @@ A command prints its progress, its result and the warnings that matter to the us
 logs (RLlib's "new API stack" notice, worker DeprecationWarnings, Ray Data's INFO lines)
 stay in Ray's session log folder, which ``--verbose`` names. Everything is set here, once,
 before any command imports Ray: Ray reads these variables when it is imported and when
-``ray.init`` starts its processes. A variable the user already set wins. Native lines
-Ray's C++ core prints at ERROR (``core_worker.cc``) cannot be turned off this way:
-``RAY_BACKEND_LOG_LEVEL`` itself prints a line.
+``ray.init`` starts its processes. A variable the user already set wins. The one native
+line Ray's C++ core printed per env runner (restartable actors with arguments in the
+object store) is avoided at its source: env runners restart only when
+``resources.restart_env_runners`` asks for it.
 """
 
 from __future__ import annotations

@@ -88,6 +88,7 @@ def build_config(experiment: Experiment, *, env_runners: int | None = None) -> B
             num_envs_per_env_runner=resources.num_envs_per_env_runner,
             num_cpus_per_env_runner=resources.num_cpus_per_env_runner,
         )
+        .fault_tolerance(restart_failed_env_runners=resources.restart_env_runners)
         .learners(
             num_learners=resources.num_learners,
             num_gpus_per_learner=resources.num_gpus_per_learner,

@@ -188,6 +188,11 @@ class Resources(Group):
     num_learners: int = param(0, "actors", "Learner actors (0: learn in the driver).", ge=0)
     num_cpus_per_env_runner: float = param(1.0, "CPUs", "CPUs reserved per runner.", ge=0.0)
     num_gpus_per_learner: float = param(0.0, "GPUs", "GPUs per learner.", ge=0.0)
+    restart_env_runners: bool = param(
+        False,
+        "flag",
+        "Restart an env runner that died, as on a cluster that loses nodes (0/1 accepted).",
+    )
 
 
 class RunParams(Group):
