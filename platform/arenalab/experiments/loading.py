@@ -103,19 +103,41 @@ def _describe(exc: ValidationError) -> str:
     return "\n  ".join(lines)
 
 
-def load_experiment(
-    path: str | Path, *, preset: str | None = None, sets: Iterable[str] = ()
-) -> Experiment:
-    """Read an experiment YAML file (safely) and validate it; errors name the file and field."""
+class YamlFileError(ValueError):
+    """A YAML file cannot be read, does not parse, or holds no mapping; the message names it."""
+
+
+def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
+    """The mapping at the top of a YAML file (read safely), ``{}`` for an empty file.
+
+    Experiment files, sweep files and a sweep's ``base.file`` all come through here, so
+    each reports the same problems the same way, naming the file.
+
+    Raises:
+        YamlFileError: naming the file, if it cannot be read, is not YAML, or holds no mapping.
+    """
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ExperimentError(f"{path}: cannot read ({exc.strerror})") from None
+        raise YamlFileError(f"{path}: cannot read ({exc.strerror})") from None
     except yaml.YAMLError as exc:
-        raise ExperimentError(f"{path}: not valid YAML: {exc}") from None
-    if data is not None and not isinstance(data, dict):
-        raise ExperimentError(f"{path}: expected a mapping at the top, got {type(data).__name__}")
+        raise YamlFileError(f"{path}: not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise YamlFileError(f"{path}: expected a mapping at the top, got {type(data).__name__}")
+    return data
+
+
+def load_experiment(
+    path: str | Path, *, preset: str | None = None, sets: Iterable[str] = ()
+) -> Experiment:
+    """Read an experiment YAML file (safely) and validate it; errors name the file and field."""
+    try:
+        data = read_yaml_mapping(path)
+    except YamlFileError as exc:
+        raise ExperimentError(str(exc)) from None
     return build_experiment(data, preset=preset, sets=sets, source=str(path))
 
 

@@ -15,7 +15,6 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from arenalab.experiments import (
@@ -26,7 +25,7 @@ from arenalab.experiments import (
     build_experiment,
     preset_name,
 )
-from arenalab.experiments.loading import deep_merge
+from arenalab.experiments.loading import YamlFileError, deep_merge, read_yaml_mapping
 from arenalab.sweeps.schema import PBT, SweepSpec
 from arenalab.sweeps.space import Distribution
 
@@ -88,13 +87,9 @@ def load_sweep(path: str | Path) -> SweepPlan:
     """Read and validate a sweep file; :class:`SweepError` names the file, key and reason."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SweepError(f"{path}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise SweepError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise SweepError(f"{path}: expected a mapping at the top, got {type(data).__name__}")
+        data = read_yaml_mapping(path)
+    except YamlFileError as exc:
+        raise SweepError(str(exc)) from None
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
@@ -132,13 +127,10 @@ def _base_experiment(spec: SweepSpec, path: Path) -> Experiment:
         except UnknownPresetError as exc:
             raise SweepError(f"{path}: base.preset: {exc}") from None
     if spec.base.file:
-        file = (path.parent / spec.base.file).resolve()
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-        except OSError as exc:
-            raise SweepError(f"{path}: base.file: cannot read {file} ({exc.strerror})") from None
-        except yaml.YAMLError as exc:
-            raise SweepError(f"{path}: base.file: {file} is not valid YAML: {exc}") from None
+            data = read_yaml_mapping((path.parent / spec.base.file).resolve())
+        except YamlFileError as exc:
+            raise SweepError(f"{path}: base.file: {exc}") from None
     data = deep_merge(data, spec.base.values)
     if spec.algorithm is not None:
         data["algorithm"] = spec.algorithm.value

@@ -181,6 +181,17 @@ def test_yaml_errors_name_the_file(tmp_path: Path) -> None:
         load_sweep(path)
 
 
+def test_a_broken_base_file_is_named_with_the_sweep_file(tmp_path: Path) -> None:
+    """A ``base.file`` that is missing or no mapping names the sweep file, the key and itself."""
+    path = write(tmp_path, base={"file": "base.yaml"})
+    base = tmp_path / "base.yaml"
+    with pytest.raises(SweepError, match=rf"{path}: base.file: {base}: cannot read"):
+        load_sweep(path)
+    base.write_text("- a list\n", encoding="utf-8")
+    with pytest.raises(SweepError, match=rf"{path}: base.file: {base}: expected a mapping"):
+        load_sweep(path)
+
+
 def test_max_trials_and_iterations_shrink_every_shipped_sweep() -> None:
     """``--max-trials 2 --iterations 3`` makes each shipped file 2 trials of at most 3."""
     from arenalab.sweeps.limits import limit_plan, trial_count
