@@ -38,6 +38,8 @@ def quiet_ray() -> None:
     for name, value in QUIET_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    # Tune's advice for PBT needs Trainable.reset_config, which RLlib's Algorithm lacks.
+    warnings.filterwarnings("ignore", message="Consider boosting PBT performance")
     _quiet_loggers()
     for module in RESETS_LEVELS:  # each sets its loggers' levels on import: lower them after
         if module not in sys.modules:

@@ -17,7 +17,7 @@ training: {batch_size: 64, buffer_size: 256, episodes: 100000}
 run: {hidden_sizes: [16], checkpoint_every: 1, evaluation_episodes: 3}
 rllib: {num_epochs: 1}
 """
-RAY_NOISE = ("new API stack", "DeprecationWarning", "\x1b[", "INFO ", "Traceback")
+RAY_NOISE = ("new API stack", "Warning", "core_worker", "\x1b[", "INFO ", "Traceback")
 
 
 def test_train_is_quiet_named_after_its_file_writes_tensorboard_and_is_listed(
