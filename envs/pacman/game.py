@@ -102,6 +102,29 @@ class PacManGame:
         self.frightened_left = 0
         self.mode_clock = 0
 
+    def fork(self, rng: np.random.Generator) -> PacManGame:
+        """A copy to play ahead on (the maze shared, everything a step changes copied).
+
+        ``rng`` drives the fork's frightened ghosts, so playing the fork never draws from
+        this game's generator.
+        """
+        other = object.__new__(PacManGame)
+        other.__dict__.update(self.__dict__)
+        other.rng = rng
+        other.pellets = bytearray(self.pellets)
+        other._static = self._static.copy()
+        other.ghosts = list(self.ghosts)
+        other.ghost_dirs = list(self.ghost_dirs)
+        other.frightened = list(self.frightened)
+        other.eaten = []
+        return other
+
+    def key(self) -> tuple:
+        """What decides the next steps' danger: positions, directions, phase and fright."""
+        return (self.pacman, self.pacman_dir, *self.ghosts, *self.ghost_dirs,
+                *self.frightened, self.frightened_left, self.mode_clock, self.steps % 2,
+                self.remaining)  # fmt: skip
+
     # ------------------------------------------------------------------------- step
     @property
     def terminated(self) -> bool:

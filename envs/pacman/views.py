@@ -15,12 +15,17 @@ can be scored by a learner on one view and the scripted heuristic on ``pacman-ob
     The egocentric window as a channels-last image ``(window, window, 8)``: the five
     planes, then the three scalars broadcast as constant planes. RLlib builds a CNN
     encoder for it (``run.conv_filters``).
-``features`` (``pacman-obs-v2-features``)
-    38 numbers a small MLP learns from: for each move (up, down, left, right)
-    ``FEATURES`` measured from the cell it leads to, then ``SCALARS``. Far targets (food,
+``features`` (``pacman-obs-v3-features``)
+    43 numbers a small MLP learns from: for each move (up, down, left, right)
+    ``FEATURES`` measured from the cell it leads to, then ``SCALARS``, then ``SURVIVAL``:
+    for each action (stay, up, down, left, right) the steps Pac-Man can stay uncaught
+    if he plays it now, searched on forks of the game against the scripted ghosts
+    (:mod:`arenalab.envs.pacman.lookahead`), divided by the horizon. Far targets (food,
     power pellets) are shortest-path steps divided by the number of open cells (1.0:
     none); ghosts are ``1 / (1 + steps)`` (0: none), so one step nearer is a large change
-    exactly where it matters.
+    exactly where it matters. The first 38 numbers are ``pacman-obs-v2-features``
+    unchanged, so whatever reads stored v2 frames reads a v3 frame's prefix the same way
+    (:data:`FEATURES_V2_LENGTH`).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any
 
 import numpy as np
 from arenalab.envs.pacman.game import FRIGHTENED_STEPS, POWER, PacManGame
+from arenalab.envs.pacman.lookahead import HORIZON, survival
 from arenalab.envs.pacman.maze import UNREACHABLE
 from arenalab.envs.pacman.observation import PacManObsLayout
 from gymnasium import spaces
@@ -38,7 +44,7 @@ OBSERVATIONS: dict[str, str] = {
     "planes": "pacman-obs-v1",
     "egocentric": "pacman-obs-v2-egocentric",
     "image": "pacman-obs-v2-image",
-    "features": "pacman-obs-v2-features",
+    "features": "pacman-obs-v3-features",
 }
 """Observation option -> the published version of its layout."""
 
@@ -69,6 +75,10 @@ SCALARS: tuple[str, ...] = (
     "ghost_here",  # 1 / (1 + distance) from Pac-Man's own cell to the nearest dangerous ghost
     "power_pellet",  # distance from Pac-Man's cell to the nearest power pellet
 )
+SURVIVAL: tuple[str, ...] = tuple(f"survive_{action}" for action in ("stay", *MOVES))
+"""Steps survivable after each action / ``HORIZON``; 1.0: safe for the whole horizon."""
+FEATURES_V2_LENGTH = len(MOVES) * len(FEATURES) + len(SCALARS)
+"""Length of a ``pacman-obs-v2-features`` frame: a v3 frame starts with one."""
 
 
 def observation_version(option: str) -> str:
@@ -87,7 +97,7 @@ def observation_space(option: str, grid_size: int, num_ghosts: int) -> spaces.Bo
         return PacManObsLayout(grid_size).space(num_ghosts)
     ghosts = float(max(1, num_ghosts))
     if option == "features":
-        size = len(MOVES) * len(FEATURES) + len(SCALARS)
+        size = FEATURES_V2_LENGTH + len(SURVIVAL)
         return spaces.Box(0.0, 1.0, (size,), dtype=np.float32)
     side = window_side(grid_size)
     high = np.ones((side, side, len(WINDOW_PLANES) + len(WINDOW_SCALARS)), dtype=np.float32)
@@ -130,7 +140,7 @@ def egocentric_window(game: PacManGame) -> np.ndarray:
 
 
 def features(game: PacManGame) -> np.ndarray:
-    """The ``pacman-obs-v2-features`` vector; see ``FEATURES`` and ``SCALARS``."""
+    """The ``pacman-obs-v3-features`` vector; see ``FEATURES``, ``SCALARS`` and ``SURVIVAL``."""
     maze, size = game.maze, game.config.grid_size
     scale = float(len(maze.open_cells))
     pellets = np.frombuffer(game.pellets, dtype=np.uint8)
@@ -144,7 +154,7 @@ def features(game: PacManGame) -> np.ndarray:
     danger_mask = _mask(dangerous, size)
 
     width = len(FEATURES)
-    out = np.zeros(len(MOVES) * width + len(SCALARS), dtype=np.float32)
+    out = np.zeros(FEATURES_V2_LENGTH + len(SURVIVAL), dtype=np.float32)
     safe = []
     for m in range(len(MOVES)):
         row = out[m * width : (m + 1) * width]
@@ -175,6 +185,7 @@ def features(game: PacManGame) -> np.ndarray:
     out[base + 3] = game.remaining / max(1, len(maze.open_cells))
     out[base + 4] = _closeness(here, danger_mask, offset=0)
     out[base + 5] = _nearest(here, pellets == POWER, scale, offset=0)
+    out[FEATURES_V2_LENGTH:] = np.asarray(survival(game), dtype=np.float32) / HORIZON
     return out
 
 
