@@ -20,7 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 MIXED = "mixed"
 MIXED_POLICIES = ("heuristic", "random")
 """What ``opponent_policy="mixed"`` draws from, one per episode with equal odds."""
-OpponentPolicy = Literal["heuristic", "random", "mixed"] | Callable[[Any], Any]
+LEAGUE = "league"
+LEAGUE_SIZE = 3
+"""Frozen past versions of the learner an ``opponent_policy="league"`` arena keeps (the
+newest ``LEAGUE_SIZE`` that joined, :meth:`arenalab.envs.arena.env.ArenaEnv.join_league`)."""
+OpponentPolicy = Literal["heuristic", "random", "mixed", "league"] | Callable[[Any], Any]
 
 
 class FighterSpec(BaseModel):
@@ -44,8 +48,9 @@ class ArenaConfig(EnvSettings):
     Giving ``fighters`` alone sets ``num_fighters`` to their count. ``learner`` and
     ``opponent_policy`` only matter to the single-agent view: the learner is the fighter
     the agent controls, every other fighter follows ``opponent_policy`` ("heuristic",
-    "random", "mixed": one of those two per episode, or any callable mapping an
-    observation vector to an action).
+    "random", "mixed": one of those two per episode, "league": the heuristic in half the
+    episodes, else random or a frozen past version of the learner, or any callable
+    mapping an observation vector to an action).
     ``obs_spec`` chooses the layout every fighter observes: ``arena-obs-v2`` (default)
     or ``arena-obs-v1`` (models and data from before v2). ``action_set`` chooses what
     learners act with: the game's 4-vector (``continuous``) or an index into the table of

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,7 +11,7 @@ import numpy as np
 from arenalab.envs.arena import spec
 from arenalab.envs.arena.actions import ArenaActions, controls_space
 from arenalab.envs.arena.actions import action_space as action_space
-from arenalab.envs.arena.config import MIXED, MIXED_POLICIES, ArenaConfig
+from arenalab.envs.arena.config import LEAGUE, LEAGUE_SIZE, MIXED, MIXED_POLICIES, ArenaConfig
 from arenalab.envs.arena.game import ArenaGame
 from arenalab.envs.arena.heuristic import ArenaHeuristic
 from arenalab.envs.arena.render import RENDER_MODES, render_game
@@ -55,9 +56,12 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
     then waits 10 steps. Bodies have radius ``0.5 * size`` and push each other apart.
     Opponents follow ``opponent_policy``: "heuristic" (attack the weakest, guard while
     cooling down or low; one instance per opponent), "random", "mixed" (each episode
-    draws one of the two), or a callable
-    ``observation -> action`` such as a frozen policy (shared by all opponents; it sees
-    the ``obs_spec`` layout too).
+    draws one of the two), "league" (the self-play league: half the episodes the
+    heuristic, the others random or one of the last ``LEAGUE_SIZE`` policies handed to
+    :meth:`join_league`, with equal odds), or a callable ``observation -> action`` such
+    as a frozen policy (shared by all opponents; it sees the ``obs_spec`` layout too).
+    ``info["opponent"]`` names the episode's: "heuristic", "random", "league" or
+    "custom".
 
     ## Action Space
     ``Box(-1, 1, (4,), float32)``: move x, move y, attack, block. A button fires when its
@@ -114,7 +118,9 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
         self.observation_space = observation_space(self.config.obs_spec)
         self.action_space = action_space(self.config.action_set)
         self._pools: list[dict[int, Policy]] = []  # one per opponent kind ("mixed": two)
+        self._league: deque[Policy] = deque(maxlen=LEAGUE_SIZE)
         self._opponents: dict[int, Policy] = {}
+        self._opponent = ""
         self._actions: list[Any] = [(0.0, 0.0, 0.0, 0.0)] * self.game.count
         self._obs: dict[int, np.ndarray] = {}
 
@@ -127,6 +133,14 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
         if policy == "random":
             return RandomPolicy(controls_space(), seed)
         return resolve_policy(policy, self, seed)
+
+    def join_league(self, policy: Policy) -> None:
+        """Add a frozen policy to the league's pool; the oldest of ``LEAGUE_SIZE`` leaves.
+
+        It plays from the next reset on, for every opponent seat of its episodes. Only
+        an ``opponent_policy="league"`` arena draws from the pool.
+        """
+        self._league.append(policy)
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -142,13 +156,26 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
                     for seat in range(self.game.count)
                     if seat != self.learner
                 }
-                for name in (MIXED_POLICIES if policy == MIXED else (policy,))
+                for name in (MIXED_POLICIES if policy in (MIXED, LEAGUE) else (policy,))
             ]
-        pick = int(self.np_random.integers(len(self._pools))) if len(self._pools) > 1 else 0
-        self._opponents = self._pools[pick]
+        self._opponent, self._opponents = self._draw_opponents()
         self.game.reset(self.np_random)
         self._observe()
         return self._obs[self.learner], self._info()
+
+    def _draw_opponents(self) -> tuple[str, dict[int, Policy]]:
+        """This episode's opponent: its name and the policy of every opponent seat."""
+        policy, pools, rng = self.config.opponent_policy, self._pools, self.np_random
+        if policy == LEAGUE:  # the heuristic half the time, else random or a member
+            if rng.random() < 0.5:
+                return MIXED_POLICIES[0], pools[0]
+            member = int(rng.integers(1 + len(self._league))) - 1
+            if member >= 0:
+                return LEAGUE, dict.fromkeys(pools[0], self._league[member])
+            return MIXED_POLICIES[1], pools[1]
+        pick = int(rng.integers(len(pools))) if len(pools) > 1 else 0
+        name = policy if isinstance(policy, str) else "custom"
+        return (MIXED_POLICIES[pick] if policy == MIXED else name), pools[pick]
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Act for the learner, ask the opponent policy for everyone else, advance 0.05 s."""
@@ -177,7 +204,11 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
 
     def _info(self) -> dict[str, Any]:
         game = self.game
-        return {"health": game.health[self.learner], "alive": game.standing}
+        return {
+            "health": game.health[self.learner],
+            "alive": game.standing,
+            "opponent": self._opponent,
+        }
 
     def frame(self) -> dict[str, Any]:
         """The learner's current view as a seed-000 fight frame."""

@@ -8,7 +8,6 @@ registration step that could be forgotten on a worker (guides/rllib-tune.md 1).
 from __future__ import annotations
 
 import importlib
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,11 +18,7 @@ PACMAN_POLICY = "pacman"
 GHOST_POLICY = "ghost"
 SINGLE_POLICY = "default_policy"
 LEAGUE_POLICY = "league"
-LEAGUE_SLOTS = 3
-LEAGUE_HEURISTIC = "league_heuristic"
-LEAGUE_HEURISTIC_DRAWS = LEAGUE_SLOTS
-"""The heuristic fills half the league's seats: the anchor every model is scored against."""
-SCRIPTED_MODULES = {LEAGUE_HEURISTIC: "arenalab.training.league:HeuristicModule"}
+"""``opponents`` of the self-play league (and the arena's ``opponent_policy`` it trains with)."""
 ARENA_OBS_SPEC = "arena-obs-v2"
 """What new arena training observes (arenalab.envs.arena.spec.OBS_SPEC_VERSION)."""
 
@@ -41,11 +36,8 @@ class EnvSpec:
     obs_spec: str = "custom"
     fighter_of: dict[str, int] = field(default_factory=dict)
     scripted: dict[str, str] = field(default_factory=dict)  # module id -> "module:Class"
-
-    @property
-    def league(self) -> list[str]:
-        """The frozen league modules (empty unless ``opponents: league``)."""
-        return [policy for policy in self.policies if policy.startswith(LEAGUE_POLICY)]
+    league: bool = False
+    """Self-play league: snapshots of the learner join the env's opponents (training.league)."""
 
     @property
     def multi_agent(self) -> bool:
@@ -101,7 +93,7 @@ def env_spec(experiment: Experiment) -> EnvSpec:
 
 
 class SeatPolicies:
-    """Arena policy mapping: each learner's seat to its policy, the other seats shared.
+    """Arena policy mapping: each learner's seat to its policy.
 
     A class (not a closure) so RLlib can ship it to env runners by pickling.
     """
@@ -109,19 +101,9 @@ class SeatPolicies:
     def __init__(self, seats: dict[str, str]) -> None:
         self.seats = seats
 
-    def __call__(self, agent_id: str, episode: Any = None, **kwargs: Any) -> str:
-        """The policy that acts for ``agent_id``; league seats draw a member per episode."""
-        policy = self.seats[agent_id]
-        if policy == LEAGUE_POLICY:
-            draws = LEAGUE_SLOTS + LEAGUE_HEURISTIC_DRAWS
-            draw = zlib.crc32(str(getattr(episode, "id_", "")).encode()) % draws
-            return league_slot(draw) if draw < LEAGUE_SLOTS else LEAGUE_HEURISTIC
-        return policy
-
-
-def league_slot(index: int) -> str:
-    """Module id of one frozen league member."""
-    return f"{LEAGUE_POLICY}_{index}"
+    def __call__(self, agent_id: str, *args: Any, **kwargs: Any) -> str:
+        """The policy that acts for ``agent_id``."""
+        return self.seats[agent_id]
 
 
 def fighter_policy(fighter: str) -> str:
@@ -132,12 +114,14 @@ def fighter_policy(fighter: str) -> str:
 def arena_spec(game: ArenaGame, config: dict[str, Any]) -> EnvSpec:
     """The arena as RLlib sees it.
 
-    One learner against scripted opponents uses the single-agent view (so SAC and TQC
-    work). Several learners use the multi-agent env, one policy per learner; the
-    remaining seats are played by the learners' policies in turn (self-play). With
-    ``opponents: league`` the remaining seats are played, per episode, by one of
-    ``LEAGUE_SLOTS`` frozen past versions of the first learner or by the scripted
-    heuristic (:mod:`arenalab.training.league`; ratings come from evaluation).
+    One learner uses the single-agent view (so SAC and TQC work), its opponents scripted
+    or, with ``opponents: league``, drawn per episode from the heuristic, random and
+    frozen past versions of itself (:mod:`arenalab.training.league`). Several learners
+    use the multi-agent env, one policy per learner; the remaining seats are played by
+    the learners' policies in turn (self-play).
+
+    Raises:
+        ValueError: for a league of several learners (the league trains one fighter).
     """
     learners = [str(fighter) for fighter in game.fighters] or ["0"]  # "0": no registry id
     others = [f"opponent_{seat}" for seat in range(len(learners), game.num_fighters)]
@@ -146,33 +130,32 @@ def arena_spec(game: ArenaGame, config: dict[str, Any]) -> EnvSpec:
         **{key: value for key, value in config.items() if key not in {"fighters", "opponents"}},
         "fighters": [{"id": seat} for seat in learners + others],
     }
-    fighter_of = {fighter_policy(str(f)): f for f in game.fighters}
-    if len(learners) == 1 and game.opponents != "league":
+    league = game.opponents == LEAGUE_POLICY
+    if len(learners) == 1:
         return EnvSpec(
             "arenalab/Arena-v0",
             "arenalab.envs.arena:ArenaEnv",
             {**env_config, "learner": learners[0], "opponent_policy": game.opponents},
             obs_spec=env_config["obs_spec"],
             fighter_of={SINGLE_POLICY: game.fighters[0]} if game.fighters else {},
+            league=league,
+        )
+    if league:
+        raise ValueError(
+            f"opponents: league trains one fighter, got fighters {game.fighters}: "
+            "several learners fight each other (any other opponents value)"
         )
     trained = [fighter_policy(learner) for learner in learners]
     seats = dict(zip(learners, trained, strict=True))
-    league = game.opponents == "league"
     for index, seat in enumerate(others):
-        seats[seat] = LEAGUE_POLICY if league else trained[index % len(trained)]
+        seats[seat] = trained[index % len(trained)]
     return EnvSpec(
         "arenalab/MultiAgentArena-v0",
         "arenalab.envs.arena:MultiAgentArenaEnv",
         env_config,
-        policies=trained + (league_members() if league else []),
+        policies=trained,
         policies_to_train=trained,
         mapping=SeatPolicies(seats),
         obs_spec=env_config["obs_spec"],
-        fighter_of=fighter_of,
-        scripted=SCRIPTED_MODULES if league else {},
+        fighter_of={fighter_policy(str(f)): f for f in game.fighters},
     )
-
-
-def league_members() -> list[str]:
-    """The league's modules: the frozen slots, then the scripted heuristic."""
-    return [*(league_slot(index) for index in range(LEAGUE_SLOTS)), LEAGUE_HEURISTIC]

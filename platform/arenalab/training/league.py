@@ -1,101 +1,132 @@
-"""The arena's self-play league: frozen past versions of the learner plus the heuristic.
+"""The arena's self-play league: frozen past versions of the learner join its opponent pool.
 
-Every ``REFRESH_EVERY`` iterations the learner's weights are copied into one league
-slot, round robin over ``LEAGUE_SLOTS`` slots, so the slots hold versions from
-roughly 1, 2 and 3 refresh periods ago; each episode's opponent seats draw a slot or,
-half of the time, the scripted heuristic
-(:class:`arenalab.experiments.environments.SeatPolicies`), which plays as
-:class:`HeuristicModule`, an RLModule with no weights to train. The heuristic is the
-anchor every fighter is scored against, so the learner meets it from the first
-iteration, while the slots still hold untrained networks (easy prey to learn to hit).
-The copy follows the verified recipe in guides/rllib-tune.md 4: read the trained
-weights from the learner group and push them to every env runner with
-``foreach_env_runner`` (``sync_weights`` silently skips them).
+An ``opponents: league`` experiment trains one fighter in the single-agent arena with
+``opponent_policy="league"``: each episode's opponent is the scripted heuristic (half
+the episodes: the anchor every fighter is scored against), the random fighter, or one
+of the last ``LEAGUE_SIZE`` frozen copies of the learner. Every ``REFRESH_EVERY``
+iterations :class:`LeagueRefresh` freezes the learner's actor (read from the learner
+group, the trained weights) into a :class:`~arenalab.envs.arena.frozen.FrozenFighter`
+and hands it to every env of every env runner. The league thus trains at the
+single-agent arena's speed, with the learner as the one RLModule that checkpoints,
+serves and exports.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import torch
 from ray.rllib.callbacks.callbacks import RLlibCallback
-from ray.rllib.core.columns import Columns
-from ray.rllib.core.rl_module.torch import TorchRLModule
-from ray.rllib.models.torch.torch_distributions import TorchCategorical, TorchDiagGaussian
+from ray.rllib.core import DEFAULT_MODULE_ID
+from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
 
-from arenalab.envs.arena import ArenaHeuristic
-from arenalab.experiments.environments import LEAGUE_SLOTS, league_slot
-from arenalab.policies.policy import decodes_actions
+from arenalab.envs.arena.frozen import FrozenFighter
+from arenalab.experiments.loading import ExperimentError
+from arenalab.experiments.mapping import ON_POLICY
+from arenalab.experiments.schema import Algorithm
 
-REFRESH_EVERY = 5
-SCRIPTED_LOG_STD = -10.0
-"""Log std of the heuristic's action distribution: sampling returns its action."""
-SCRIPTED_LOGIT_FLOOR = -30.0
-"""Logit of every row but the heuristic's under a discrete table: sampling returns its row."""
+WIN_RATE_WINDOW = 100
+"""Episodes per opponent each training win rate is averaged over."""
+REFRESH_EVERY = 10
+"""Iterations between two snapshots (arena-league: 10 updates of 1000 env steps)."""
+ENCODERS = ("encoder.actor_encoder.net.mlp.", "encoder.encoder.net.mlp.")
+"""Where RLlib's default actor-critic module keeps its actor's encoder layers (separate
+value layers, or shared ones)."""
+HEAD = "pi.net.mlp."
+FREEZABLE = ON_POLICY
+"""Algorithms whose learner is RLlib's default actor-critic module (A2C reuses PPO's)."""
 
 
-class HeuristicModule(TorchRLModule):
-    """The arena's scripted fighter as an RLModule, so it can sit in a multi-agent league.
+def frozen_fighter(
+    state: Mapping[str, Any], model_config: Mapping[str, Any], *, discrete: bool
+) -> FrozenFighter:
+    """The actor of an RLlib default module's ``state`` (its weights) as a numpy fighter.
 
-    Its action distribution is a Gaussian centred on the heuristic's action with a
-    negligible spread or, when the arena's learners act from the discrete table
-    (``action_set: discrete``), a categorical all but certain of the row nearest the
-    heuristic's action (``ArenaActions.encode``). It is never in ``policies_to_train``
-    and implements no ValueFunctionAPI (no value targets); ``model_config`` is the
-    arena's env_config. One instance serves a whole batch of observations from many
-    episodes: that is right under ``arena-obs-v2``, where the heuristic reads its
-    cooldown from each observation and keeps no state (under v1 its cooldown counter
-    would be shared by the batch).
+    The encoder's layers use ``fcnet_activation`` after each of them; the policy head's
+    use ``head_fcnet_activation`` between them and none after its last.
+
+    Raises:
+        ValueError: if ``state`` has no dense layers where RLlib's default modules keep them.
     """
-
-    def setup(self) -> None:
-        """Build the heuristic for this arena's size."""
-        self.heuristic = ArenaHeuristic(self.model_config.get("arena_size", 20.0))
-        # The torch learner builds an optimizer for every module; one needs a parameter.
-        self.unused = torch.nn.Parameter(torch.zeros(1))
-
-    def _forward(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        observations = batch[Columns.OBS].detach().cpu().numpy()
-        actions = [self.heuristic(obs) for obs in observations]
-        space = self.action_space
-        if decodes_actions(space):
-            rows = torch.as_tensor([space.encode(action) for action in actions])
-            logits = torch.full((len(actions), space.n), SCRIPTED_LOGIT_FLOOR)
-            logits[torch.arange(len(actions)), rows] = 0.0
-            return {Columns.ACTION_DIST_INPUTS: logits}
-        means = torch.as_tensor(np.stack(actions))
-        log_std = torch.full_like(means, SCRIPTED_LOG_STD)
-        return {Columns.ACTION_DIST_INPUTS: torch.cat([means, log_std], dim=-1)}
-
-    def get_inference_action_dist_cls(self) -> type:
-        """Like the learners' arena policies: categorical over a table, else a diagonal Gaussian."""
-        return TorchCategorical if decodes_actions(self.action_space) else TorchDiagGaussian
-
-    get_exploration_action_dist_cls = get_inference_action_dist_cls
-    get_train_action_dist_cls = get_inference_action_dist_cls
+    defaults = DefaultModelConfig()
+    encoder = str(model_config.get("fcnet_activation", defaults.fcnet_activation)).lower()
+    head = str(model_config.get("head_fcnet_activation", defaults.head_fcnet_activation)).lower()
+    prefix = next((p for p in ENCODERS if any(key.startswith(p) for key in state)), ENCODERS[0])
+    layers = [(w, b, encoder) for w, b in _dense(state, prefix)]
+    *hidden, (weight, bias) = _dense(state, HEAD)  # the last feeds the distribution as is
+    layers += [(w, b, head) for w, b in hidden] + [(weight, bias, "linear")]
+    return FrozenFighter(layers, discrete=discrete)
 
 
-def _module_state(algorithm: Any, module_id: str, inference_only: bool) -> Any:
-    state = algorithm.learner_group.get_state(
-        components=f"learner/rl_module/{module_id}", inference_only=inference_only
+def _dense(state: Mapping[str, Any], prefix: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(weight, bias) of the dense layers under ``prefix``, in order (a torch Sequential's)."""
+    indices = sorted(
+        int(key[len(prefix) :].split(".")[0])
+        for key in state
+        if key.startswith(prefix) and key.endswith(".weight")
     )
-    return state["learner"]["rl_module"][module_id]
+    if not indices:
+        raise ValueError(f"no dense layers under {prefix!r} in {sorted(state)}")
+    return [
+        (np.asarray(state[f"{prefix}{i}.weight"]), np.asarray(state[f"{prefix}{i}.bias"]))
+        for i in indices
+    ]
+
+
+def check_freezable(algorithm: Algorithm) -> None:
+    """Refuse a league whose learner the refresh cannot freeze.
+
+    Raises:
+        ExperimentError: unless ``algorithm`` is one of ``FREEZABLE``.
+    """
+    if algorithm not in FREEZABLE:
+        names = ", ".join(a.value for a in FREEZABLE)
+        raise ExperimentError(f"opponents: league freezes actor-critic learners ({names}), "
+                              f"not {algorithm.value}")  # fmt: skip
+
+
+def snapshot(algorithm: Any) -> FrozenFighter:
+    """The learner as it stands, frozen (its inference-only weights from the learner group)."""
+    state = algorithm.learner_group.get_state(
+        components=f"learner/rl_module/{DEFAULT_MODULE_ID}", inference_only=True
+    )["learner"]["rl_module"][DEFAULT_MODULE_ID]
+    config = algorithm.config
+    discrete = config.env_config.get("action_set") == "discrete"
+    return frozen_fighter(state, config.model_config, discrete=discrete)
+
+
+def join_league(runner: Any, fighter: FrozenFighter) -> None:
+    """Hand ``fighter`` to every arena of one env runner (its vector env's sub-envs).
+
+    The driver's env runner has no env when remote env runners sample.
+    """
+    if getattr(runner, "env", None) is not None:
+        runner.env.unwrapped.call("join_league", fighter)
 
 
 class LeagueRefresh(RLlibCallback):
-    """Freeze a copy of the learner into the next league slot every few iterations."""
+    """Freeze the learner into every env's league every ``REFRESH_EVERY`` iterations.
+
+    It also logs the learner's training win rate per kind of opponent
+    (``env_runners/opponents/<heuristic|random|league>/win_rate``), which shows whether
+    it beats its past selves as well as the anchors.
+    """
+
+    def on_episode_end(self, *, episode: Any, metrics_logger: Any, **kwargs: Any) -> None:
+        """Count the finished episode's win against its opponent."""
+        info = episode.get_infos(-1)
+        metrics_logger.log_value(
+            ("opponents", info["opponent"], "win_rate"),
+            float(info.get("is_victory", False)),
+            reduce="mean",
+            window=WIN_RATE_WINDOW,
+        )
 
     def on_train_result(self, *, algorithm: Any, result: dict, **kwargs: Any) -> None:
-        """Copy learner -> slot on the learner group and on every env runner."""
+        """Snapshot the learner and push it to the env runners; count it in the result."""
         if algorithm.iteration % REFRESH_EVERY:
             return
-        learner = next(iter(algorithm.config.policies_to_train))
-        slot = league_slot((algorithm.iteration // REFRESH_EVERY) % LEAGUE_SLOTS)
-        full = _module_state(algorithm, learner, inference_only=False)
-        algorithm.set_state({"learner_group": {"learner": {"rl_module": {slot: full}}}})
-        weights = _module_state(algorithm, learner, inference_only=True)
-        algorithm.env_runner_group.foreach_env_runner(
-            lambda runner: runner.module[slot].set_state(weights)
-        )
-        result["league_refreshed"] = slot
+        fighter = snapshot(algorithm)
+        algorithm.env_runner_group.foreach_env_runner(lambda runner: join_league(runner, fighter))
+        result["league_snapshots"] = algorithm.iteration // REFRESH_EVERY

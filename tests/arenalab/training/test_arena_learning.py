@@ -43,28 +43,3 @@ def test_a_short_discrete_run_beats_random(ray_head, tmp_path):
     """40k env steps of PPO from the discrete table win most served fights against random."""
     record = train_and_fight(0, tmp_path)
     assert record.wins >= MIN_WINS and record.beats_even, record.wdl()
-
-
-@pytest.mark.slow
-def test_a_discrete_league_refreshes_and_its_members_answer_vectors(
-    ray_head, settings, tiny_data, monkeypatch
-):
-    """League on the table: frozen members and the learner all serve the game's 4-vector."""
-    import numpy as np
-    from arenalab.envs.arena.actions import ARENA_ACTIONS
-    from arenalab.envs.arena.spec import OBS_SIZE
-    from arenalab.training import league, train
-
-    monkeypatch.setattr(league, "REFRESH_EVERY", 1)
-    experiment = build_experiment(
-        {**tiny_data, "name": "discrete-league", "environment": "arena",
-         "training": {**tiny_data["training"], "buffer_size": 512},
-         "game": {"arena_size": 8.0, "opponents": "league", "max_steps": 50,
-                  "action_set": "discrete"}}
-    )  # fmt: skip
-    result = train(experiment, iterations=2, settings=settings)
-    assert any(key.startswith("league_heuristic") for key in result.metrics), result.metrics
-    observations = np.zeros((3, OBS_SIZE), np.float32)
-    for module in ("fighter_0", "league_2"):
-        actions = Policy.from_checkpoint(Path(result.checkpoint_uri), module).act(observations)
-        assert all((row == ARENA_ACTIONS).all(axis=1).any() for row in actions), actions
