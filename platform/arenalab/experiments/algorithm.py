@@ -119,5 +119,6 @@ def build_config(experiment: Experiment, *, env_runners: int | None = None) -> B
     if spec.league:  # train, sweeps and serve all get the league's refresh from here
         from arenalab.training.league import LeagueRefresh  # noqa: PLC0415 - imports Ray
 
-        config.callbacks(LeagueRefresh)
+        league.check_freezable(experiment.algorithm)
+        config.callbacks(league.LeagueRefresh)
     return BuiltConfig(config, spec, warnings)
