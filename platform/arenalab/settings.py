@@ -72,6 +72,20 @@ class Settings(BaseSettings):
     ingest_max_batch_frames: int = Field(
         2000, ge=1, description="Most frames in one batch POST or stream message (else 422)."
     )
+    ingest_durability: Literal["fsync", "os"] = Field(
+        "fsync",
+        description="When a frame is acknowledged: fsync (after the log's fdatasync; survives "
+        "a power loss) or os (once the write reached the OS: survives a crash or kill -9 of "
+        "arenalab, not a power loss or kernel crash, which may take the last "
+        "ARENALAB_INGEST_OS_SYNC_INTERVAL_MS of frames).",
+    )
+    ingest_os_sync_interval_ms: int = Field(
+        100,
+        ge=1,
+        le=60_000,
+        description="In os durability, the most milliseconds between background fsyncs of the "
+        "log (and at every segment seal): what a power loss can take.",
+    )
     ingest_max_pending_frames: int = Field(
         100_000,
         ge=1,
