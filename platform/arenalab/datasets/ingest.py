@@ -2,8 +2,9 @@
 
 One ``FrameIngestor`` lives in each ingress replica. It owns that replica's
 write-ahead log, a small cache of episode facts (fighter, observation spec,
-open or closed) and the compaction loop. Nothing is acknowledged before its
-fsync, and nothing is logged unless every frame of the request passed.
+open or closed) and the compaction loop. Nothing is acknowledged before the log
+holds it as durably as ``ARENALAB_INGEST_DURABILITY`` asks (fsynced, or written
+to the OS), and nothing is logged unless every frame of the request passed.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ class FrameIngestor:
             self.wal_dir,
             max_pending_frames=settings.ingest_max_pending_frames,
             segment_max_bytes=settings.ingest_segment_max_bytes,
+            durability=settings.ingest_durability,
+            sync_interval_s=settings.ingest_os_sync_interval_ms / 1000,
             crash_hook=crash_hook,
         )
         self._episodes: dict[int, EpisodeFacts] = {}

@@ -1,4 +1,4 @@
-"""A write-ahead log with group commit: many frames per fsync, ack only after the fsync.
+"""A write-ahead log: group commit (many frames per fsync, ack after it) or ack once written.
 
 Each writer (one per Serve replica) appends to its own segment files
 ``{wal_dir}/{writer}-{seq}.wal`` and holds an exclusive ``flock`` on the open
@@ -13,7 +13,9 @@ records after them (a flipped bit, a bad sector) are skipped and reported as
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
+import logging
 import os
 import secrets
 import socket
@@ -22,10 +24,14 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
 SUFFIX = ".wal"
 _HEADER = struct.Struct("<II")
 CrashHook = Callable[[str], None]
+Durability = Literal["fsync", "os"]
+DURABILITIES = get_args(Durability)
+logger = logging.getLogger(__name__)
 
 
 class QueueFullError(RuntimeError):
@@ -134,12 +140,19 @@ def try_lock(path: Path) -> int | None:
 
 
 class WriteAheadLog:
-    """One writer's log: ``await append(payload, frames)`` returns once the bytes are fsynced.
+    """One writer's log: ``await append(payload, frames)`` returns once the record is durable.
 
-    Appends that arrive while an fsync runs are written together by the next
-    one (group commit), so the fsync rate, not the request rate, bounds disk
-    work. ``max_pending_frames`` bounds memory: beyond it ``submit`` raises
-    ``QueueFullError`` instead of queueing.
+    What durable means is the ``durability`` the user chose (``ARENALAB_INGEST_DURABILITY``):
+
+    - ``"fsync"``: after an ``fdatasync`` (survives a power loss). Appends that arrive
+      while an fsync runs are written together by the next one (group commit), so the
+      fsync rate, not the request rate, bounds disk work. ``max_pending_frames`` bounds
+      memory: beyond it ``submit`` raises ``QueueFullError`` instead of queueing.
+    - ``"os"``: once ``write`` returned, done at once on the event loop's thread (a few
+      microseconds, no thread hop): the bytes are in the kernel's page cache, so a crash
+      or ``kill -9`` of this process loses nothing acknowledged, but a power loss or a
+      kernel crash may. A background task fdatasyncs what was written at least every
+      ``sync_interval_s`` and before a segment is sealed, which bounds that window.
     """
 
     def __init__(
@@ -148,11 +161,17 @@ class WriteAheadLog:
         *,
         max_pending_frames: int,
         segment_max_bytes: int,
+        durability: Durability = "fsync",
+        sync_interval_s: float = 0.1,
         crash_hook: CrashHook | None = None,
     ) -> None:
+        if durability not in DURABILITIES:
+            raise ValueError(f"durability must be one of {DURABILITIES}, got {durability!r}")
         self.directory = directory
         self.max_pending_frames = max_pending_frames
         self.segment_max_bytes = segment_max_bytes
+        self.durability = durability
+        self.sync_interval_s = sync_interval_s
         self.name = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         self._crash = crash_hook or (lambda point: None)
         self._queue: list[tuple[bytes, asyncio.Future[None], int]] = []
@@ -162,6 +181,7 @@ class WriteAheadLog:
         self._seq = 0
         self._fd = -1
         self._size = 0
+        self._unsynced = False  # "os": bytes of the open segment written since its last fsync
         self._task: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -171,20 +191,30 @@ class WriteAheadLog:
         return self._size
 
     async def open(self) -> None:
-        """Create the folder, open a first segment and start the writer task."""
+        """Create the folder, open a first segment and start the writer (or syncer) task."""
         self.directory.mkdir(parents=True, exist_ok=True)
         self._open_segment()
-        self._task = asyncio.create_task(self._run(), name=f"wal-writer-{self.name}")
+        run = self._run if self.durability == "fsync" else self._sync_in_background
+        self._task = asyncio.create_task(run(), name=f"wal-writer-{self.name}")
 
     def submit(self, payload: bytes, frames: int) -> asyncio.Future[None]:
-        """Queue one record; the future completes after its fsync."""
+        """Queue (or, in "os" durability, write) one record; the future completes when durable."""
         if self._task is None or self._task.done() or self._closing:
             raise RuntimeError("the write-ahead log is not open")
+        future = asyncio.get_running_loop().create_future()
+        if self.durability == "os":
+            try:
+                self._write(encode_record(payload))
+            except OSError as exc:  # disk full, I/O error: fail this append
+                future.set_exception(exc)
+            else:
+                self._unsynced = True
+                future.set_result(None)
+            return future
         if self._pending_frames + frames > self.max_pending_frames:
             raise QueueFullError(
                 f"{self._pending_frames} frames are waiting for disk; retry shortly"
             )
-        future = asyncio.get_running_loop().create_future()
         self._queue.append((encode_record(payload), future, frames))
         self._pending_frames += frames
         self._wake.set()
@@ -195,20 +225,30 @@ class WriteAheadLog:
         await self.submit(payload, frames)
 
     async def roll(self) -> bool:
-        """Seal the open segment (if it has data) so compaction can take it."""
+        """Seal the open segment (if it has data) so compaction can take it.
+
+        New appends go to the next segment at once; the sealed one is fsynced first if
+        it holds unsynced bytes, and only then unlocked (closed), so compaction never
+        takes a segment a power loss could still shorten.
+        """
         async with self._io:
             if self._size == 0:
                 return False
-            os.close(self._fd)  # releases the flock: the segment is now sealed
+            sealed, unsynced = self._fd, self._unsynced
             self._open_segment()
+            try:
+                if unsynced:
+                    await asyncio.to_thread(self._sync, sealed)
+            finally:
+                os.close(sealed)  # releases the flock: the segment is now sealed
             return True
 
     async def close(self) -> None:
-        """Write everything queued, then stop the writer and release the segment.
+        """Write (or sync) everything, then stop the task and release the segment.
 
-        The writer is never cancelled: it finishes the batch in flight and the ones
-        queued behind it (so every future resolves), returns, and only then is the
-        segment's descriptor closed, so no write or fsync can race it.
+        The task is never cancelled: it finishes the batch in flight and the ones queued
+        behind it (so every future resolves), or its last fsync, and returns; only then is
+        the segment's descriptor closed, so no write or fsync can race it.
         """
         if self._task is None:
             return
@@ -227,16 +267,22 @@ class WriteAheadLog:
         fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         fsync_dir(self.directory)
         self._size = 0
+        self._unsynced = False
 
-    def _write_and_sync(self, data: bytes) -> None:
+    def _write(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
-            view = view[os.write(self._fd, view) :]
+            written = os.write(self._fd, view)
+            self._size += written
+            view = view[written:]
+
+    def _sync(self, fd: int) -> None:
         self._crash("before_fsync")
-        os.fdatasync(self._fd)
+        os.fdatasync(fd)
         self._crash("after_fsync")
 
     async def _run(self) -> None:
+        """The "fsync" writer: each queued group is written and fsynced in a worker thread."""
         while not self._closing or self._queue:
             await self._wake.wait()
             self._wake.clear()
@@ -246,7 +292,6 @@ class WriteAheadLog:
                 try:
                     async with self._io:
                         await asyncio.to_thread(self._write_and_sync, data)
-                        self._size += len(data)
                 except Exception as exc:  # disk full, I/O error: fail these appends
                     for _, future, _ in batch:
                         if not future.done():
@@ -257,3 +302,24 @@ class WriteAheadLog:
                             future.set_result(None)
                 finally:
                     self._pending_frames -= sum(frames for _, _, frames in batch)
+
+    def _write_and_sync(self, data: bytes) -> None:
+        self._write(data)
+        self._sync(self._fd)
+
+    async def _sync_in_background(self) -> None:
+        """The "os" syncer: fsync what was written every ``sync_interval_s``, and on close."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.sync_interval_s)
+            self._wake.clear()
+            async with self._io:
+                if self._unsynced:
+                    self._unsynced = False  # appends during the fsync set it again
+                    try:
+                        await asyncio.to_thread(self._sync, self._fd)
+                    except OSError:  # the bytes stay readable; the next round retries
+                        self._unsynced = True
+                        logger.exception("background fsync of %s failed", self.name)
+            if self._closing:
+                return
