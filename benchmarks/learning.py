@@ -22,7 +22,9 @@ league file against the heuristic and random. Each task's ``side_by_side`` lists
 sides' final scores per file and arenalab's points over random divided by SB3's.
 
 Run: ``.venv/bin/python benchmarks/learning.py`` (the shipped budgets: about an hour on
-2 shared cores), ``--quick`` for a short smoke run, ``--only pacman-ppo`` for one file.
+2 shared cores), ``--quick`` for a short smoke run, ``--only pacman-ppo`` for one file:
+the other files' runs in the existing report are kept (each run records the load
+average at its end), so files can be rerun one at a time.
 """
 
 from __future__ import annotations
@@ -90,7 +92,8 @@ def run_row(side: str, algorithm: str, steps: int, train_s: float, curve: list, 
     """One run's entry in the report."""
     return {"side": side, "algorithm": algorithm, "env_steps": steps,
             "train_s": round(train_s, 1), "env_steps_per_s": round(steps / train_s, 1),
-            "curve": curve, "final": final.to_dict()}  # fmt: skip
+            "load_average_1m": round(os.getloadavg()[0], 1), "curve": curve,
+            "final": final.to_dict()}  # fmt: skip
 
 
 def train_arenalab(experiment: Any, steps: int, eval_every: int, make_env: Callable) -> dict:
@@ -347,6 +350,23 @@ def side_by_side(task: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def keep_earlier_runs(tasks: list[dict[str, Any]], report: Path, rerun: list[str]) -> list[dict]:
+    """``tasks`` plus the runs of the files not in ``rerun`` from an earlier ``report``."""
+    if not report.exists():
+        return tasks
+    fresh = {task["task"]: task for task in tasks}
+    merged = []
+    for task in json.loads(report.read_text())["tasks"]:
+        kept = [run for run in task["runs"] if run.get("experiment") not in rerun]
+        new = fresh.pop(task["task"], None)
+        if new is None:
+            merged.append({**task, "runs": kept})
+        else:
+            merged.append({**new, "baselines": new["baselines"] or task["baselines"],
+                           "runs": kept + new["runs"]})  # fmt: skip
+    return [task for task in merged + list(fresh.values()) if task["runs"]]
+
+
 def plot(tasks: list[dict[str, Any]], path: Path) -> None:
     """One panel per task: greedy curves of every run, baselines as horizontal lines."""
     import matplotlib
@@ -390,10 +410,12 @@ def main() -> None:
     started = time.monotonic()
     tasks = [task for run_task in TASKS if (task := run_task(args))["runs"]]
     ray.shutdown()
+    stem = "learning-quick" if args.quick else "learning"
+    if args.only:
+        tasks = keep_earlier_runs(tasks, args.out / f"{stem}.json", args.only)
     for task in tasks:
         task["side_by_side"] = side_by_side(task)
         print(json.dumps(task["side_by_side"]), flush=True)
-    stem = "learning-quick" if args.quick else "learning"
     report = {
         "benchmark": "arenalab (RLlib 2.60) vs Stable-Baselines3 at equal env steps",
         "scoring": f"greedy, {FINAL_EPISODES} episodes, seeds {FINAL_SEED}.."
