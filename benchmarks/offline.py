@@ -36,7 +36,8 @@ import pyarrow.parquet as pq
 from arenalab.datasets.episodes import RLLIB_COLUMNS
 from arenalab.datasets.schema import FRAME_SCHEMA, FRAME_SCHEMA_VERSION, dataset_root
 from arenalab.datasets.selection import parse_selector
-from arenalab.datasets.view import action_space, observation_space, read_view
+from arenalab.datasets.view import observation_space, read_view
+from arenalab.envs.arena.actions import controls_space
 from arenalab.offline.algorithms import OfflineAlgorithm, OfflineBudget, build_offline_config
 from arenalab.offline.data import view_offline_data
 from arenalab.registry import Registry
@@ -149,7 +150,7 @@ def train_bc(build_view: Any, budget: OfflineBudget, iterations: int) -> tuple[i
     config = build_offline_config(
         OfflineAlgorithm.BC,
         observation_space=observation_space("arena-obs-v1", OBS),
-        action_space=action_space(),
+        action_space=controls_space(),
         offline_data_class=view_offline_data(build_view),
         budget=budget,
     )

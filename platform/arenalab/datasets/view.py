@@ -36,8 +36,6 @@ from arenalab.storage import Storage
 if TYPE_CHECKING:
     import ray.data
 
-ACTION_SIZE = 4
-
 
 class EmptySelectionError(LookupError):
     """No stored episode matches a selection; the message says what was looked for."""
@@ -170,11 +168,6 @@ def observation_space(obs_spec: str, length: int) -> gym.spaces.Box:
         if OBS_SIZES.get(obs_spec) == length:
             return arena_space(obs_spec)
     return gym.spaces.Box(-np.inf, np.inf, (length,), np.float32)
-
-
-def action_space() -> gym.spaces.Box:
-    """Move x, move y, attack, block, as the game records them (DESIGN.md 4.3)."""
-    return gym.spaces.Box(-1.0, 1.0, (ACTION_SIZE,), np.float32)
 
 
 def selection_spec(

@@ -21,12 +21,12 @@ from arenalab.datasets.episodes import monte_carlo_targets
 from arenalab.datasets.schema import CUSTOM_OBS_SPEC
 from arenalab.datasets.selection import Selection
 from arenalab.datasets.view import (
-    action_space,
     closed_episode_ids,
     observation_space,
     read_view,
     selection_spec,
 )
+from arenalab.envs.arena.actions import controls_space
 from arenalab.offline.algorithms import OfflineAlgorithm, OfflineBudget, build_offline_config
 from arenalab.offline.data import view_offline_data
 from arenalab.offline.evaluation import ArenaScore, evaluate_in_arena
@@ -116,7 +116,7 @@ def train_offline(
     config = build_offline_config(
         algorithm,
         observation_space=observation_space(obs_spec, length),
-        action_space=action_space(),
+        action_space=controls_space(),
         offline_data_class=view_offline_data(build_view),
         budget=budget,
     )
