@@ -11,7 +11,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from arenalab.experiments.environments import EnvSpec, env_spec, load
+from arenalab.experiments.environments import EnvSpec, env_spec
 from arenalab.experiments.loading import ExperimentError
 from arenalab.experiments.mapping import HOUSE_MODEL_CONFIG, training_settings
 from arenalab.experiments.schema import Algorithm, Experiment
@@ -101,15 +101,6 @@ def build_config(experiment: Experiment, *, env_runners: int | None = None) -> B
         config.training(**settings)
     except TypeError as exc:
         raise ExperimentError(f"rllib: {exc} (keys: {sorted(experiment.rllib)})") from None
-    if spec.scripted:  # every module spelled out: RLlib infers spaces only then
-        from ray.rllib.core.rl_module import MultiRLModuleSpec, RLModuleSpec  # noqa: PLC0415
-
-        learned = {mid: RLModuleSpec(model_config=module_config) for mid in spec.policies}
-        scripted = {
-            mid: RLModuleSpec(module_class=load(path), model_config=spec.env_config)
-            for mid, path in spec.scripted.items()
-        }
-        config.rl_module(rl_module_spec=MultiRLModuleSpec(rl_module_specs=learned | scripted))
     if spec.multi_agent:
         config.multi_agent(
             policies=set(spec.policies),
@@ -117,7 +108,7 @@ def build_config(experiment: Experiment, *, env_runners: int | None = None) -> B
             policies_to_train=spec.policies_to_train,
         )
     if spec.league:  # train, sweeps and serve all get the league's refresh from here
-        from arenalab.training.league import LeagueRefresh  # noqa: PLC0415 - imports Ray
+        from arenalab.training import league  # noqa: PLC0415 - imports Ray
 
         league.check_freezable(experiment.algorithm)
         config.callbacks(league.LeagueRefresh)

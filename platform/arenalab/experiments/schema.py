@@ -327,11 +327,11 @@ class Experiment(BaseModel):
 
     @property
     def is_multi_agent(self) -> bool:
-        """Whether RLlib sees a MultiAgentEnv (several learners or a league)."""
+        """Whether RLlib sees a MultiAgentEnv (several learners; a league is one learner)."""
         if self.environment is Environment.MULTIAGENT_PACMAN:
             return True
         if isinstance(self.game, ArenaGame):
-            return len(self.game.fighters) > 1 or self.game.opponents == "league"
+            return len(self.game.fighters) > 1
         return False
 
     def parameters(self) -> dict[str, Any]:

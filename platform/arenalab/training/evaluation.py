@@ -32,7 +32,7 @@ import gymnasium as gym
 from arenalab.envs.baselines import resolve_policy
 from arenalab.envs.evaluation import EvalResult, play_episodes
 from arenalab.experiments import Environment, Experiment, env_spec, experiment_from_record
-from arenalab.experiments.environments import GHOST_POLICY, LEAGUE_POLICY
+from arenalab.experiments.environments import GHOST_POLICY
 from arenalab.registry import Model, Registry
 from arenalab.settings import Settings, get_settings
 from arenalab.training.ratings import (
@@ -174,8 +174,8 @@ def _summary(result: EvalResult) -> dict[str, Any]:
 
 
 def evaluable(module_id: str) -> bool:
-    """Whether a module has a single-agent view to be scored in (ghosts and the league don't)."""
-    return module_id != GHOST_POLICY and not module_id.startswith(LEAGUE_POLICY)
+    """Whether a module has a single-agent view to be scored in (the ghosts' module has none)."""
+    return module_id != GHOST_POLICY
 
 
 # Protocols ----------------------------------------------------------------------------------

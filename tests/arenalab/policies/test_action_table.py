@@ -8,16 +8,10 @@ import numpy as np
 import onnx
 import onnxruntime
 import pytest
-import torch
-from arenalab.envs.arena import ArenaHeuristic
 from arenalab.envs.arena.actions import ARENA_ACTIONS, ArenaActions, controls_space
-from arenalab.envs.arena.env import observation_space
 from arenalab.experiments import build_config, build_experiment
 from arenalab.policies import Policy, export_onnx
 from arenalab.training.evaluation import arena_protocol, fight_config, greedy_actor, play
-from arenalab.training.league import HeuristicModule
-from ray.rllib.core.columns import Columns
-from ray.rllib.core.rl_module import RLModuleSpec
 
 DISCRETE_FIGHTER = {
     "environment": "arena",
@@ -86,18 +80,3 @@ def test_onnx_graph_gathers_the_table_row(policy, observations, tmp_path) -> Non
     action, _ = session.run(None, {"obs": observations})
     assert action.shape == (32, 4)
     np.testing.assert_allclose(action, policy.act(observations), atol=1e-6)
-
-
-def test_scripted_league_member_plays_the_table(observations) -> None:
-    """Under a discrete table the league's heuristic is certain of its nearest row."""
-    space = ArenaActions()
-    scripted = RLModuleSpec(
-        module_class=HeuristicModule,
-        observation_space=observation_space(),
-        action_space=space,
-        model_config={"arena_size": 10.0},
-    ).build()
-    logits = scripted.forward_inference({Columns.OBS: torch.from_numpy(observations)})
-    rows = logits[Columns.ACTION_DIST_INPUTS].argmax(dim=-1).tolist()
-    heuristic = ArenaHeuristic(10.0)
-    assert rows == [space.encode(heuristic(obs)) for obs in observations]

@@ -139,28 +139,3 @@ def test_arena_fighters_get_ratings_from_fights(ray_head, settings, tiny_data):
         assert set(league) == {"random", "heuristic"}
         assert all(sum(r[k] for k in ("wins", "draws", "losses")) == 3 for r in league.values())
         assert not row.is_best  # 3 fights never decide "best"
-
-
-def test_league_freezes_past_versions_and_plays_the_heuristic(
-    ray_head, settings, tiny_data, monkeypatch
-):
-    """Self-play league: a slot holds the learner's weights; the heuristic plays too."""
-    import torch
-    from arenalab.policies import Policy
-    from arenalab.training import league
-
-    monkeypatch.setattr(league, "REFRESH_EVERY", 1)
-    experiment = build_experiment(
-        {**tiny_data, "name": "league", "environment": "arena",
-         "training": {**tiny_data["training"], "buffer_size": 512},
-         "game": {"arena_size": 8.0, "opponents": "league", "max_steps": 50}}
-    )  # fmt: skip
-    result = train(experiment, iterations=2)
-    played = {key.split("/")[0] for key in result.metrics if key.startswith("league")}
-    assert played, result.metrics
-    [model] = result.models
-    assert model.module_id == "fighter_0" and model.rating is not None
-    learner = Policy.from_checkpoint(result.checkpoint_uri, model.module_id).module.state_dict()
-    frozen = Policy.from_checkpoint(result.checkpoint_uri, "league_2").module.state_dict()
-    shared = [name for name in frozen if name in learner]
-    assert shared and all(torch.equal(learner[name], frozen[name]) for name in shared)
