@@ -24,7 +24,6 @@ from ray.rllib.algorithms.sac.sac_learner import (
 )
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.learner.learner import POLICY_LOSS_KEY
-from ray.rllib.core.rl_module.rl_module import RLModule
 from ray.rllib.utils.metrics import NUM_TARGET_UPDATES
 from ray.rllib.utils.typing import ModuleID, ParamDict
 
@@ -55,17 +54,6 @@ class TD3TorchLearner(DQNTorchLearner):
         super().build()
         self._steps: dict[ModuleID, int] = defaultdict(int)
         self._actor_stepped: set[ModuleID] = set()
-
-    def rl_module_is_compatible(self, module: RLModule) -> bool:
-        """Only modules with critics and targets get optimizers (not a league's scripted seat).
-
-        RLlib's torch learner accepts any torch module, so a multi-agent league's
-        heuristic would otherwise get critic optimizers it has no networks for.
-        """
-        required = self.rl_module_required_apis()
-        return super().rl_module_is_compatible(module) and all(
-            isinstance(module, api) for api in required
-        )
 
     def configure_optimizers_for_module(
         self, module_id: ModuleID, config: TD3Config = None

@@ -5,7 +5,7 @@ episode that the learner connector then turns into a batch row again: about 1 ms
 row on a 2-core machine, so a 128-row TD3 update per env step spent most of its time
 there (benchmarks/algorithms.py). Stored flat, a batch is one fancy-index per column
 and the K batches of one training step are one call. Sampling is uniform, as in TD3's
-paper; one ring per RLModule, so a league's modules each learn from their own seats.
+paper; one ring per RLModule, so several fighters each learn from their own seats.
 Truncated episodes (time limits) are not terminal: their last transition bootstraps.
 """
 
