@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
-	$(BIN)/python -m pip install --quiet -e ".[dev,postgres,tensorboard]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres,tensorboard,minari]"
 	touch $(STAMP)
 
 demo: setup

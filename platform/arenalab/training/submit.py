@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import tenacity
+
 import arenalab
 from arenalab.experiments import Experiment, save_experiment
 from arenalab.settings import ENV_PREFIX, Settings, get_settings, shareable
@@ -131,16 +133,24 @@ def has_password(url: str) -> bool:
     return bool(url) and make_url(url).password is not None
 
 
+def agent_not_ready(exc: BaseException) -> bool:
+    """Whether a head refused a job because its job agent is still starting.
+
+    Ray's job SDK raises a plain ``RuntimeError`` carrying the dashboard's HTTP 500 text
+    ("No available agent to submit job, please try again later."): no typed error exists.
+    """
+    return isinstance(exc, RuntimeError) and "No available agent" in str(exc)
+
+
+@tenacity.retry(
+    retry=tenacity.retry_if_exception(agent_not_ready),
+    stop=tenacity.stop_after_delay(AGENT_WAIT_S),
+    wait=tenacity.wait_fixed(2),
+    reraise=True,
+)
 def _submit(client: Any, entrypoint: str, runtime_env: dict[str, Any]) -> str:
-    """Submit, waiting out a head whose job agent is still starting (it answers 500)."""
-    deadline = time.monotonic() + AGENT_WAIT_S
-    while True:
-        try:
-            return client.submit_job(entrypoint=entrypoint, runtime_env=runtime_env)
-        except RuntimeError as exc:
-            if "No available agent" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(2)
+    """Submit, waiting out a head whose job agent is still starting; other errors raise."""
+    return client.submit_job(entrypoint=entrypoint, runtime_env=runtime_env)
 
 
 def submit_training(

@@ -79,3 +79,28 @@ def test_a_job_shows_no_secret_and_leaves_no_staging_folder(
     assert "hunter2" not in json.dumps(shown) and "must-stay-home" not in json.dumps(shown)
     assert env_vars["ARENALAB_DATA_DIR"] == str(settings.data_dir)  # the rest still travels
     assert list(tmp_path.glob("arenalab-submit-*")) == []
+
+
+class _StartingHead:
+    """A job client whose head answers like Ray's dashboard while its job agent starts."""
+
+    def __init__(self, refusals: int, error: str) -> None:
+        self.refusals, self.error, self.calls = refusals, error, 0
+
+    def submit_job(self, **_: object) -> str:
+        self.calls += 1
+        if self.calls <= self.refusals:
+            raise RuntimeError(f"Request failed with status code 500: {self.error}.")
+        return "raysubmit_1"
+
+
+def test_submit_waits_out_a_starting_job_agent_and_raises_anything_else() -> None:
+    """A head still starting its job agent gets the job on a retry; other errors fail at once."""
+    from arenalab.training.submit import _submit  # noqa: PLC0415
+
+    starting = _StartingHead(1, "No available agent to submit job, please try again later")
+    assert _submit(starting, "true", {}) == "raysubmit_1" and starting.calls == 2
+    broken = _StartingHead(1, "runtime_env: invalid working_dir")
+    with pytest.raises(RuntimeError, match="invalid working_dir"):
+        _submit(broken, "true", {})
+    assert broken.calls == 1
