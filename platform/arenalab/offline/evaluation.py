@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from arenalab.offline.sessions import ARENA_SIZE
+from arenalab.envs.arena.config import ArenaConfig
 from arenalab.settings import Settings
 from arenalab.training.evaluation import (
     Score,
@@ -25,6 +25,8 @@ from arenalab.training.evaluation import (
 
 MODULE_ID = "default_policy"
 MAX_STEPS = 200
+ARENA_SIZE: float = ArenaConfig.model_fields["arena_size"].default
+"""Offline models fight in the default arena, the one the game's sessions are played in."""
 
 
 @dataclass(frozen=True)

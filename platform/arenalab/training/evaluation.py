@@ -411,8 +411,7 @@ def model_setup(
 
 def offline_fight_config(registry: Registry, fighter_id: int | None) -> dict[str, Any]:
     """The fight an offline arena model is scored in: its fighter's body, the default arena."""
-    from arenalab.offline.evaluation import MAX_STEPS  # noqa: PLC0415
-    from arenalab.offline.sessions import ARENA_SIZE  # noqa: PLC0415
+    from arenalab.offline.evaluation import ARENA_SIZE, MAX_STEPS  # noqa: PLC0415
 
     body: dict[str, float] = {}
     if fighter_id is not None:

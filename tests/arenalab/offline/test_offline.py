@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from arenalab.datasets.selection import parse_selector
 from arenalab.offline import OfflineAlgorithm, OfflineBudget, train_offline
-from arenalab.offline.sessions import scripted_episodes
 from arenalab.registry import Registry
 from arenalab.serving.app import create_app
 from arenalab.settings import Settings, load_settings
 from arenalab.storage import open_storage
 from fastapi.testclient import TestClient
 
+from tests.arena_sessions import scripted_episodes
 from tests.arenalab.datasets.stored import frame, store_episodes
 
 HEAVY = {"size": 2.0, "speed": 2.0}  # a body with which the scripted expert beats random

@@ -1,6 +1,6 @@
 """Scripted arena sessions as the game would post them: seed-000 frames from the simulator.
 
-Used by tests, docs and demos to produce game-like data without a game: the learner
+The tests' game-like data without a game: the learner
 seat of ``arenalab/Arena-v0`` is driven by a scripted policy against ``opponent``, and
 every step becomes one frame whose ``observation_vector`` is the ``arena-obs-v1``
 vector the policy acted on, ``action_vector`` the action and ``reward_delta`` the
@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+from arenalab.offline.evaluation import ARENA_SIZE
 
 Policy = Callable[[Any], Any]
 LEARNER_ID, OPPONENT_ID = 1, 2
-ARENA_SIZE = 20.0
 
 
 def memoryless_heuristic(arena_size: float = ARENA_SIZE) -> Policy:
