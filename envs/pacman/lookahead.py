@@ -33,6 +33,9 @@ without), and the search costs grow with it (about 0.3, 0.6 and 1 ms a step)."""
 NODE_BUDGET = 600
 """Forks searched per call at most (all five moves together)."""
 LOOKAHEAD_SEED = 0
+_RNG = np.random.default_rng(LOOKAHEAD_SEED)
+_RNG_START = _RNG.bit_generator.state
+"""One generator rewound per search: making a new one costs more than a search."""
 
 
 def survival(game: PacManGame, horizon: int = HORIZON) -> list[int]:
@@ -53,7 +56,8 @@ class _Search:
     def __init__(self) -> None:
         self.nodes = 0
         self.memo: dict[tuple, tuple[int, int]] = {}
-        self.rng = np.random.default_rng(LOOKAHEAD_SEED)
+        _RNG.bit_generator.state = _RNG_START  # every search draws the same numbers
+        self.rng = _RNG
 
     def after(self, game: PacManGame, action: int, depth: int) -> int:
         """Steps survived (at most ``depth``) playing ``action`` first, then the best replies."""

@@ -42,6 +42,7 @@ class Maze:
     moves: list[list[int]]
     exits: list[list[tuple[int, int]]]
     _distances: dict[int, list[int]] = field(default_factory=dict, repr=False)
+    _arrays: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
     def generate(cls, size: int, rng: np.random.Generator) -> Maze:
@@ -116,6 +117,15 @@ class Maze:
                     queue.append(nxt)
         self._distances[target] = dist
         return dist
+
+    def distance_array(self, target: int) -> np.ndarray:
+        """:meth:`distances` as a read-only float array (cached: views read it every step)."""
+        cached = self._arrays.get(target)
+        if cached is None:
+            cached = np.asarray(self.distances(target), dtype=np.float64)
+            cached.flags.writeable = False
+            self._arrays[target] = cached
+        return cached
 
     def nearest_open(self, row: int, col: int) -> int:
         """The open cell closest (Euclidean) to a possibly walled position, e.g. a corner."""

@@ -163,7 +163,7 @@ def features(game: PacManGame) -> np.ndarray:
             row[1:3] = 1.0
             safe.append(np.inf)
             continue
-        dist = np.asarray(maze.distances(cell), dtype=np.float64)
+        dist = maze.distance_array(cell)
         safe_steps = _safe_food_distance(maze, cell, food, unsafe)
         safe.append(safe_steps)
         row[0] = 1.0
@@ -177,7 +177,7 @@ def features(game: PacManGame) -> np.ndarray:
     for m in range(len(MOVES)):
         out[m * width + 3] = float(np.isfinite(best) and safe[m] == best)
 
-    here = np.asarray(maze.distances(game.pacman), dtype=np.float64)
+    here = maze.distance_array(game.pacman)
     base = len(MOVES) * width
     out[base] = game.lives / game.config.lives
     out[base + 1] = game.frightened_left / FRIGHTENED_STEPS
@@ -213,7 +213,7 @@ def _nearest_arrival(maze: Any, ghosts: list[int], size: int) -> np.ndarray:
     """Steps for the closest dangerous ghost to reach each cell (inf with no ghost)."""
     reach = np.full(size * size, np.inf)
     for ghost in ghosts:
-        reach = np.minimum(reach, np.asarray(maze.distances(ghost), dtype=np.float64))
+        reach = np.minimum(reach, maze.distance_array(ghost))
     return reach
 
 
