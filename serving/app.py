@@ -13,17 +13,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import arenalab
-from arenalab.serving import (
-    errors,
-    health,
-    ingest,
-    lab_environments,
-    lab_experiments,
-    lab_sessions,
-    live,
-    policy,
-)
-from arenalab.serving.runtime import Runtime
+from arenalab.serving.arena import routes as arena
+from arenalab.serving.core import errors, health
+from arenalab.serving.core.runtime import Runtime
+from arenalab.serving.inference import routes as inference
+from arenalab.serving.lab import environments, experiments, live, sessions
 from arenalab.settings import Settings
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -39,15 +33,19 @@ class Mount:
     also_unprefixed: bool = False
 
 
+# URL -> module: the route for a path is in the module its mount names.
 MOUNTS: list[Mount] = [
-    Mount(health.router),
-    Mount(ingest.router, prefix="/api", also_unprefixed=True),  # seed 000 documents both
-    Mount(policy.router, prefix="/api", also_unprefixed=True),  # real-time inference
-    Mount(policy.v1_router, prefix="/api/v1"),
-    Mount(lab_experiments.router, prefix="/api/v1"),  # seed 004's lab
-    Mount(lab_sessions.router, prefix="/api/v1"),
-    Mount(lab_environments.router, prefix="/api/v1"),
-    Mount(live.router),
+    Mount(health.router),  # /health: core/health.py
+    # /api/fighters, /api/episodes, /api/fight-frames (seed 000 documents both prefixes)
+    Mount(arena.router, prefix="/api", also_unprefixed=True),  # arena/routes.py
+    # /api/act, /api/act/stream, /api/models/{id}/onnx
+    Mount(inference.router, prefix="/api", also_unprefixed=True),  # inference/routes.py
+    Mount(inference.v1_router, prefix="/api/v1"),  # /api/v1/act: inference/routes.py
+    Mount(experiments.router, prefix="/api/v1"),  # /api/v1/experiments, presets: lab/experiments.py
+    Mount(sessions.router, prefix="/api/v1"),  # /api/v1/training/sessions: lab/sessions.py
+    # /api/v1/environments, /api/v1/visualization: lab/environments.py
+    Mount(environments.router, prefix="/api/v1"),
+    Mount(live.router),  # /ws: lab/live.py
 ]
 
 

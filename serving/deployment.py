@@ -23,7 +23,7 @@ from typing import Any
 
 import ray
 from arenalab.serving.app import MOUNTS, Mount, create_app
-from arenalab.serving.policy_protocol import PolicyArgs
+from arenalab.serving.inference.protocol import PolicyArgs
 from arenalab.settings import load_settings
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
@@ -85,7 +85,7 @@ class ArenalabIngress:
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         app = create_app(self._settings, self._mounts)
-        app.state.policy_handle = self._policy  # the inference routes' deployment (policy.py)
+        app.state.policy_handle = self._policy  # the deployment behind inference/routes.py
         app.router.lifespan_context = _flushing_when_orphaned(app.router.lifespan_context)
         return app
 
@@ -192,7 +192,7 @@ def build_app(args: IngressArgs) -> Application:
         graceful_shutdown_wait_loop_s=0.5,
         graceful_shutdown_timeout_s=6,
     )
-    from arenalab.serving.policy_deployment import build_policy_deployment  # noqa: PLC0415 - torch
+    from arenalab.serving.inference.deployment import build_policy_deployment  # noqa: PLC0415 - torch
 
     return deployment.bind(
         args.settings, args.mounts, build_policy_deployment(args.policy, args.settings)

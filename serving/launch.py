@@ -25,8 +25,7 @@ import threading
 import time
 from collections.abc import Sequence
 
-from arenalab.serving.deployment import DEPLOYMENT_NAME, IngressArgs, build_app
-from arenalab.serving.shutdown import (
+from arenalab.serving.core.shutdown import (
     Interrupted,
     ShutdownSignals,
     become_subreaper,
@@ -35,6 +34,7 @@ from arenalab.serving.shutdown import (
     still_running,
     wait_for_exit,
 )
+from arenalab.serving.deployment import DEPLOYMENT_NAME, IngressArgs, build_app
 from arenalab.settings import Settings, shareable
 
 log = logging.getLogger(__name__)

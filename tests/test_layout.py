@@ -30,3 +30,12 @@ def test_stdlib_platform_and_ray_import_from_the_repo_root() -> None:
         platform_file, system, envs_name = out.stdout.split()
         assert "python3" in platform_file and not platform_file.startswith(str(ROOT))
         assert system == "Linux" and envs_name == "arenalab.envs"
+
+
+def test_every_serving_folder_is_an_importable_subpackage() -> None:
+    """Each folder of serving/ imports as arenalab.serving.<folder>, so no route goes missing."""
+    folders = sorted(p.parent.name for p in (ROOT / "serving").glob("*/__init__.py"))
+    assert folders == ["arena", "core", "inference", "lab"]
+    names = ",".join(f"arenalab.serving.{folder}" for folder in folders)
+    code = f"import importlib; [importlib.import_module(n) for n in '{names}'.split(',')]"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

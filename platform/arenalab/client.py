@@ -1,11 +1,11 @@
 """A typed Python client of arenalab's HTTP API, for game servers, scripts and ``make demo``.
 
-The answers are the API's own pydantic models (``arenalab.serving.schemas`` and
-``policy_schemas``), so the client and ``/openapi.json`` cannot drift apart: a field
-the server renames fails validation here rather than turning into a silent ``None``.
-Every request is retried while the server answers 503 or 429 (nothing was stored:
-its log or a Serve queue is saturated), after the ``Retry-After`` it sends, a bounded
-number of times. The JavaScript twin is ``examples/arena-client.mjs``.
+The answers are the API's own pydantic models (``arenalab.serving.arena.schemas`` and
+``arenalab.serving.inference.schemas``), so the client and ``/openapi.json`` cannot
+drift apart: a field the server renames fails validation here rather than turning into a
+silent ``None``. Every request is retried while the server answers 503 or 429 (nothing
+was stored: its log or a Serve queue is saturated), after the ``Retry-After`` it sends,
+a bounded number of times. The JavaScript twin is ``examples/arena-client.mjs``.
 
     with ArenaClient("http://127.0.0.1:8001") as arena:
         fighter = arena.register_fighter("bacon-cyborg.glb")
@@ -27,8 +27,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from arenalab.envs.arena.spec import OBS_SPEC_VERSION
-from arenalab.serving.policy_schemas import ActResponse, BattleActResponse
-from arenalab.serving.schemas import (
+from arenalab.serving.arena.schemas import (
     BatchAck,
     EpisodeOut,
     FighterOut,
@@ -37,6 +36,7 @@ from arenalab.serving.schemas import (
     FramePage,
     ModelOut,
 )
+from arenalab.serving.inference.schemas import ActResponse, BattleActResponse
 
 __all__ = [
     "ApiError",

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 from arenalab.env_host import to_json
 from arenalab.floats import shortest_table
-from arenalab.serving.policy_client import to_json_action
+from arenalab.serving.inference.client import to_json_action
 
 from .conftest import SEED_FIGHTER, seed_episode, seed_frame
 

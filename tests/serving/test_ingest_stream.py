@@ -6,7 +6,7 @@ import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from arenalab.serving import stream
+from arenalab.serving.arena import stream
 from fastapi.testclient import TestClient
 
 from .conftest import SEED_COMPLETE, SEED_FIGHTER, seed_episode, seed_frame

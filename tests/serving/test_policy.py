@@ -28,7 +28,7 @@ from arenalab.policies import Policy
 from arenalab.registry import Registry
 from arenalab.registry.repository import BEST_MIN_EPISODES
 from arenalab.serving.deployment import IngressArgs, build_app
-from arenalab.serving.policy_protocol import PolicyArgs
+from arenalab.serving.inference.protocol import PolicyArgs
 from arenalab.settings import load_settings
 from arenalab.storage import open_storage
 from websockets.sync.client import connect

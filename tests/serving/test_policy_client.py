@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-from arenalab.serving.policy_client import ActError, PolicyClient
-from arenalab.serving.policy_protocol import ActGroup
+from arenalab.serving.inference.client import ActError, PolicyClient
+from arenalab.serving.inference.protocol import ActGroup
 from ray.serve.exceptions import BackPressureError
 
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from arenalab.serving.limits import Count, Float32, Int64, RowId
+from arenalab.serving.core.limits import Count, Float32, Int64, RowId
 
 Vec2 = Annotated[list[Float32], Field(min_length=2, max_length=2)]
 ACTION_SIZE = 4  # move x, move y, attack, block (DESIGN.md 4.3)

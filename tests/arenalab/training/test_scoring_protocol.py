@@ -6,7 +6,7 @@ import httpx
 import numpy as np
 from arenalab.registry import Registry
 from arenalab.serving.deployment import IngressArgs, build_app
-from arenalab.serving.policy_protocol import PolicyArgs
+from arenalab.serving.inference.protocol import PolicyArgs
 from arenalab.settings import load_settings
 from arenalab.training.evaluation import EVAL_SEED, evaluation_setup, greedy_actor, load_policy
 from arenalab.training.evaluation import make_env as evaluation_env

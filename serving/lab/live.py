@@ -15,10 +15,10 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from arenalab.serving import auth
-from arenalab.serving.lab_environments import on_live_host
-from arenalab.serving.limits import RowId
-from arenalab.serving.runtime import Runtime, RuntimeDep
+from arenalab.serving.core import auth
+from arenalab.serving.core.limits import RowId
+from arenalab.serving.core.runtime import Runtime, RuntimeDep
+from arenalab.serving.lab.environments import on_live_host
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, ValidationError
 from ray.exceptions import RayActorError

@@ -14,11 +14,11 @@ from arenalab.env_host import ActionError, EnvNotFoundError, get_env_host
 from arenalab.envs import CATALOGUE
 from arenalab.png import encode_png
 from arenalab.registry import ConflictError, NotFoundError
-from arenalab.serving import auth
-from arenalab.serving.errors import unprocessable
-from arenalab.serving.lab_schemas import EnvironmentIn, PlayIn, ResetIn, StepIn
-from arenalab.serving.limits import IdPath
-from arenalab.serving.runtime import RuntimeDep
+from arenalab.serving.core import auth
+from arenalab.serving.core.errors import unprocessable
+from arenalab.serving.core.limits import IdPath
+from arenalab.serving.core.runtime import RuntimeDep
+from arenalab.serving.lab.schemas import EnvironmentIn, PlayIn, ResetIn, StepIn
 from fastapi import APIRouter, HTTPException, Response
 from ray.exceptions import RayActorError, RayTaskError
 

@@ -11,7 +11,7 @@ import asyncio
 
 from arenalab.datasets import quarantine
 from arenalab.registry import Model
-from arenalab.serving.runtime import Runtime, RuntimeDep
+from arenalab.serving.core.runtime import Runtime, RuntimeDep
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select, text

@@ -12,9 +12,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from arenalab.serving import auth
-from arenalab.serving.limits import INT64_MAX, IdPath, RowId
-from arenalab.serving.runtime import Runtime, RuntimeDep
+from arenalab.serving.core import auth
+from arenalab.serving.core.limits import INT64_MAX, IdPath, RowId
+from arenalab.serving.core.runtime import Runtime, RuntimeDep
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 

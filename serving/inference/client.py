@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from arenalab.floats import shortest_list
 from arenalab.registry import Model, NotFoundError, Registry
-from arenalab.serving.errors import RETRY_AFTER_S, failure
-from arenalab.serving.policy_protocol import ActGroup, ActOutcome
-from arenalab.serving.policy_schemas import (
+from arenalab.serving.core.errors import RETRY_AFTER_S, failure
+from arenalab.serving.core.runtime import get_runtime
+from arenalab.serving.inference.protocol import ActGroup, ActOutcome
+from arenalab.serving.inference.schemas import (
     ActRequest,
     BattleActRequest,
     FighterAction,
     ModelRef,
 )
-from arenalab.serving.runtime import get_runtime
 from fastapi import HTTPException
 from ray import serve
 from ray.exceptions import RayActorError, RayTaskError

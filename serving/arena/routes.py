@@ -14,10 +14,8 @@ from typing import Annotated, Literal
 from arenalab.datasets import FightFrame, reader
 from arenalab.datasets.ingest import declared_obs_spec
 from arenalab.registry import NotFoundError
-from arenalab.serving import auth, stream
-from arenalab.serving.limits import CountQuery, IdPath
-from arenalab.serving.runtime import RuntimeDep, get_runtime
-from arenalab.serving.schemas import (
+from arenalab.serving.arena import stream
+from arenalab.serving.arena.schemas import (
     BatchAck,
     EpisodeCreate,
     EpisodeOut,
@@ -29,6 +27,9 @@ from arenalab.serving.schemas import (
     FramePage,
     ModelOut,
 )
+from arenalab.serving.core import auth
+from arenalab.serving.core.limits import CountQuery, IdPath
+from arenalab.serving.core.runtime import RuntimeDep, get_runtime
 from fastapi import (
     APIRouter,
     HTTPException,

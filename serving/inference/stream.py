@@ -15,9 +15,9 @@ import asyncio
 import contextlib
 import json
 
-from arenalab.serving.errors import failure
-from arenalab.serving.policy_client import ActError, PolicyClient
-from arenalab.serving.policy_schemas import MAX_FIGHTERS, StreamActions, StreamRequest
+from arenalab.serving.core.errors import failure
+from arenalab.serving.inference.client import ActError, PolicyClient
+from arenalab.serving.inference.schemas import MAX_FIGHTERS, StreamActions, StreamRequest
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 

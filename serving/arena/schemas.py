@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from arenalab.datasets import FightFrame
-from arenalab.serving.limits import Count32, Int32, Int64, RowId
+from arenalab.serving.core.limits import Count32, Int32, Int64, RowId
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [

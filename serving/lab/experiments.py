@@ -18,11 +18,11 @@ from arenalab.experiments import (
     training_settings,
 )
 from arenalab.registry import Experiment as ExperimentRow
-from arenalab.serving import auth
-from arenalab.serving.errors import field_errors
-from arenalab.serving.lab_schemas import ExperimentIn, ExperimentOut
-from arenalab.serving.limits import IdPath
-from arenalab.serving.runtime import RuntimeDep
+from arenalab.serving.core import auth
+from arenalab.serving.core.errors import field_errors
+from arenalab.serving.core.limits import IdPath
+from arenalab.serving.core.runtime import RuntimeDep
+from arenalab.serving.lab.schemas import ExperimentIn, ExperimentOut
 from fastapi import APIRouter, HTTPException
 
 router = APIRouter(tags=["lab: experiments"])

@@ -2,8 +2,8 @@
 
 ``router`` is mounted under ``/api`` (and, hidden, at the root like the rest of seed
 000's API); ``v1_router`` under ``/api/v1`` for the lab. Both are thin: the registry
-lookups and the handle call live in :mod:`arenalab.serving.policy_client`, the models
-in the policy deployment (:mod:`arenalab.serving.policy_deployment`).
+lookups and the handle call live in :mod:`arenalab.serving.inference.client`, the models
+in the policy deployment (:mod:`arenalab.serving.inference.deployment`).
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 from typing import Annotated
 
-from arenalab.serving import auth, policy_stream
-from arenalab.serving.limits import IdPath
-from arenalab.serving.policy_client import ActError, PolicyClient, get_policy_client
-from arenalab.serving.policy_schemas import (
+from arenalab.serving.core import auth
+from arenalab.serving.core.limits import IdPath
+from arenalab.serving.inference import stream
+from arenalab.serving.inference.client import ActError, PolicyClient, get_policy_client
+from arenalab.serving.inference.schemas import (
     ActRequest,
     ActResponse,
     BattleActRequest,
@@ -66,10 +67,10 @@ async def act_battle(body: BattleActRequest, _: auth.Admin, client: PolicyDep) -
 
 @router.websocket("/act/stream")
 async def act_stream(websocket: WebSocket, _: auth.Admin, client: PolicyDep) -> None:
-    """Battle frames in, actions out, in order, over one connection (see policy_stream)."""
+    """Battle frames in, actions out, in order, over one connection (see inference/stream.py)."""
     await websocket.accept()
     with contextlib.suppress(WebSocketDisconnect):
-        await policy_stream.serve(websocket, client)
+        await stream.serve(websocket, client)
 
 
 @router.get("/models/{model_id}/onnx", response_class=Response,

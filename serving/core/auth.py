@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from arenalab.registry import Registry
-from arenalab.serving.runtime import get_runtime
+from arenalab.serving.core.runtime import get_runtime
 from arenalab.settings import Settings
 from fastapi import Depends, HTTPException
 from starlette.requests import HTTPConnection

@@ -20,9 +20,9 @@ from arenalab.datasets import FightFrame
 from arenalab.datasets.ingest import FrameError
 from arenalab.datasets.wal import QueueFullError
 from arenalab.registry import ConflictError, NotFoundError
-from arenalab.serving.auth import Principal
-from arenalab.serving.errors import RETRY_AFTER_S, frame_error_detail
-from arenalab.serving.runtime import Runtime
+from arenalab.serving.core.auth import Principal
+from arenalab.serving.core.errors import RETRY_AFTER_S, frame_error_detail
+from arenalab.serving.core.runtime import Runtime
 from fastapi import HTTPException, WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
 

@@ -22,7 +22,7 @@ import torch
 from arenalab.policies import ObservationError, Policy, export_onnx, load_registered_policy
 from arenalab.policies.loading import CACHE_DIR
 from arenalab.registry import Registry
-from arenalab.serving.policy_protocol import POLICY_DEPLOYMENT, ActGroup, ActOutcome, PolicyArgs
+from arenalab.serving.inference.protocol import POLICY_DEPLOYMENT, ActGroup, ActOutcome, PolicyArgs
 from arenalab.settings import load_settings
 from arenalab.storage import open_storage
 from ray import serve

@@ -1,0 +1,1 @@
+"""The game's routes: fighters, episodes and fight frames in (``/api/...``)."""

@@ -1,0 +1,1 @@
+"""What every route shares: the runtime, auth, errors, limits, health and shutdown."""

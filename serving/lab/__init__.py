@@ -1,0 +1,1 @@
+"""The lab's API (``/api/v1/...``) and its live WebSocket (``/ws``)."""
