@@ -10,6 +10,7 @@ from arenalab.cli.datasets import selection_or_exit
 from arenalab.cli.settings import settings_or_exit
 from arenalab.datasets.view import EmptySelectionError
 from arenalab.offline.algorithms import OfflineAlgorithm, OfflineBudget
+from arenalab.training.progress import ProgressDisplay
 
 
 def command(
@@ -34,33 +35,28 @@ def command(
     seed: Annotated[int, typer.Option(help="Seed of training and evaluation.")] = 0,
 ) -> None:
     """Train an offline policy from stored episodes, register it like online training."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  # noqa: PLC0415
-
     from arenalab.offline.trainer import train_offline  # noqa: PLC0415 - imports Ray lazily
 
     settings = settings_or_exit()
     selection = selection_or_exit(dataset)
     import ray.data  # noqa: PLC0415 - Ray is imported only by commands that use it
 
-    ray.data.DataContext.get_current().enable_progress_bars = False  # the bar below shows it
+    ray.data.DataContext.get_current().enable_progress_bars = False  # the display shows it
     budget = OfflineBudget(batch_size=batch_size, updates_per_iteration=updates, lr=lr, seed=seed)
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[line]}"))  # fmt: skip
-    with Progress(*columns, transient=False) as bar:
-        task = bar.add_task(f"{algo.rllib_name} iterations", total=iterations, line="")
-
-        def show(iteration: int, samples: int, metrics: dict[str, float]) -> None:
-            loss = metrics.get("default_policy/total_loss")
-            text = f"samples {samples}" + ("" if loss is None else f"  loss {loss:.4f}")
-            bar.update(task, completed=iteration, line=text)
-
-        try:
-            result = train_offline(algo, selection, iterations=iterations, budget=budget,
-                                   evaluate_episodes=evaluate, progress=show,
-                                   settings=settings)  # fmt: skip
-        except (EmptySelectionError, ValueError) as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
+    try:
+        with ProgressDisplay() as display:
+            result = train_offline(
+                algo,
+                selection,
+                iterations=iterations,
+                budget=budget,
+                evaluate_episodes=evaluate,
+                progress=display,
+                settings=settings,
+            )
+    except (EmptySelectionError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(
         f"model {result.model_id} ({algo.rllib_name}, {result.env_id}, {result.obs_spec}): "
         f"{result.samples_trained} samples in {result.seconds:.1f}s "

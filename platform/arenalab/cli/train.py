@@ -16,6 +16,7 @@ from arenalab.experiments import (
 )
 from arenalab.registry import NotFoundError
 from arenalab.training import RunNotFoundError, TrainingResult, train
+from arenalab.training.progress import ProgressDisplay
 
 ExperimentFile = Annotated[
     Path | None, typer.Argument(help="Experiment YAML (see experiments/); omit with --preset.")
@@ -106,15 +107,16 @@ def command(
         raise typer.Exit(2)
     settings = settings_or_exit()
     try:
-        result = train(
-            experiment,
-            env_runners=env_runners,
-            resume=resume,
-            iterations=iterations,
-            progress=lambda progress: typer.echo(progress.line()),
-            session_id=session,
-            settings=settings,
-        )
+        with ProgressDisplay() as display:
+            result = train(
+                experiment,
+                env_runners=env_runners,
+                resume=resume,
+                iterations=iterations,
+                progress=display,
+                session_id=session,
+                settings=settings,
+            )
     except (ExperimentError, NotFoundError, RunNotFoundError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,11 +34,10 @@ from arenalab.registry.models import utcnow
 from arenalab.settings import Settings, get_settings
 from arenalab.storage import open_storage
 from arenalab.training.evaluation import store_score
-from arenalab.training.progress import iteration_metrics
+from arenalab.training.progress import Progress, ProgressCallback, estimate_eta, iteration_metrics
 from arenalab.training.runs import RunDir
 
 ARENA_ENV_ID = "arenalab/Arena-v0"
-ProgressCallback = Callable[[int, int, dict[str, float]], None]
 
 
 @dataclass(frozen=True)
@@ -189,14 +187,19 @@ def _train(
 ) -> tuple[dict[str, float], int]:
     """Run the iterations, recording metrics; returns the last metrics and samples trained."""
     metrics: dict[str, float] = {}
-    samples = 0
+    samples, started = 0, time.monotonic()
     for iteration in range(1, iterations + 1):
         result = algo.train()
         metrics = iteration_metrics(result)
         samples = int(_samples_trained(result))
         registry.record_metrics(session_id, iteration, samples, metrics)
         if progress is not None:
-            progress(iteration, samples, metrics)
+            elapsed = time.monotonic() - started
+            eta = estimate_eta(
+                elapsed_s=elapsed, done_iterations=iteration, target_iterations=iterations
+            )
+            figures = {"samples": samples, "loss": metrics.get("default_policy/total_loss")}
+            progress(Progress(iteration, elapsed, eta, total=iterations, figures=figures))
     return metrics, samples
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -251,7 +252,7 @@ def test_ctrl_c_checkpoints_the_running_trial_and_resume_registers_the_best(
     out = log_path.read_text()
     assert proc.returncode == 130, out[-3000:]
     assert "small sweep: 2 trials, at most 4 iterations each" in out
-    assert "iter    1 episode_return_mean=" in out and "errored 0, of 2" in out
+    assert re.search(r"_0000\d  iter +1  episode_return_mean=\S+  elapsed .*errored 0, of 2", out)
     assert "resume with: arenalab sweep --resume ctrl-c" in out
     assert Registry.from_settings(load_settings(data_dir=data_dir)).list_models() == []
     table = [line for line in out.splitlines() if "_0000" in line and "│" in line]
