@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from arenalab.envs.seeding import runner_index
 from pydantic import BaseModel, ConfigDict, Field
 
 SettingsT = TypeVar("SettingsT", bound="EnvSettings")
@@ -69,7 +70,10 @@ def configure_env(
     render_mode: str | None,
     supported: list[str],
 ) -> SettingsT:
-    """Validate an env's config and set its ``render_mode`` and ``render_fps``: one rule for all.
+    """Validate an env's config; set its ``render_mode``, ``render_fps`` and env ``runner``.
+
+    ``runner`` is the index of the RLlib env runner building the env (0 outside RLlib),
+    which :func:`arenalab.envs.seeding.runner_seed` mixes into reset seeds.
 
     Raises:
         ValueError: naming the bad parameter or render mode, at construction.
@@ -77,4 +81,5 @@ def configure_env(
     config, config_mode = parse_settings(cls, env_config, overrides)
     env.render_mode = check_render_mode(render_mode or config_mode, supported)
     env.metadata = {**env.metadata, "render_fps": config.fps}
+    env.runner = runner_index(env_config)
     return config

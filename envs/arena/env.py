@@ -16,6 +16,7 @@ from arenalab.envs.arena.game import ArenaGame
 from arenalab.envs.arena.heuristic import ArenaHeuristic
 from arenalab.envs.arena.render import RENDER_MODES, render_game
 from arenalab.envs.baselines import Policy, RandomPolicy, resolve_policy
+from arenalab.envs.seeding import runner_seed
 from arenalab.envs.settings import configure_env
 from gymnasium import spaces
 
@@ -146,7 +147,7 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Place the fighters; a seed also re-seeds random opponent policies."""
-        super().reset(seed=seed)
+        super().reset(seed=runner_seed(seed, self.runner))
         if not self._pools or seed is not None:
             opponent_seed = int(self.np_random.integers(2**31))
             policy = self.config.opponent_policy

@@ -13,6 +13,7 @@ from arenalab.envs.pacman.heuristic import PacManHeuristic
 from arenalab.envs.pacman.observation import ACTIONS
 from arenalab.envs.pacman.render import RENDER_MODES, render_game
 from arenalab.envs.pacman.views import observation_space, observe
+from arenalab.envs.seeding import runner_seed
 from arenalab.envs.settings import configure_env
 from gymnasium import spaces
 
@@ -114,7 +115,7 @@ class PacManEnv(gym.Env[np.ndarray, np.int64]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start an episode in a new maze drawn from the env's seeded generator."""
-        super().reset(seed=seed)
+        super().reset(seed=runner_seed(seed, self.runner))
         self.game.reset(self.np_random)
         return observe(self.config.observation, self.game), self._info()
 
