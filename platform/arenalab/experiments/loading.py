@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
 
 from arenalab.experiments.presets import preset_name, preset_overrides
 from arenalab.experiments.schema import GAME_KINDS, Environment, Experiment
+
+if TYPE_CHECKING:
+    from arenalab.registry.models import Experiment as ExperimentRow
 
 
 class ExperimentError(ValueError):
@@ -84,11 +87,16 @@ def build_experiment(
         raise ExperimentError(f"{source}: {exc}") from None
 
 
-def experiment_from_record(record: Any) -> Experiment:
+def experiment_from_record(record: ExperimentRow) -> Experiment:
     """Rebuild an experiment from a registry row (its fields plus the ``parameters`` JSON)."""
-    fields = ("name", "description", "tags", "algorithm", "environment")
-    data = {name: getattr(record, name) for name in fields}
-    source = f"registry experiment {getattr(record, 'id', '?')}"
+    data = {
+        "name": record.name,
+        "description": record.description,
+        "tags": record.tags,
+        "algorithm": record.algorithm,
+        "environment": record.environment,
+    }
+    source = f"registry experiment {record.id}"
     return build_experiment({**data, **record.parameters}, source=source)
 
 

@@ -75,4 +75,6 @@ def to_tune(distribution: Distribution) -> Any:
         return tune.choice(args)
     if kind == "randint":
         return tune.randint(args[0], args[1] + 1)
-    return getattr(tune, kind)(float(args[0]), float(args[1]))
+    if kind == "loguniform":
+        return tune.loguniform(float(args[0]), float(args[1]))
+    return tune.uniform(float(args[0]), float(args[1]))

@@ -225,3 +225,22 @@ def test_max_trials_keeps_the_first_grid_values_and_caps_samples(tmp_path: Path)
     sampled = load_sweep(write(tmp_path, num_samples=8))
     assert limit_plan(sampled, max_trials=3).spec.num_samples == 3
     assert limit_plan(sampled, max_trials=30).spec.num_samples == 8
+
+
+def test_each_distribution_samples_what_the_file_says() -> None:
+    """Every vocabulary key becomes the Tune sampler it names, with the file's bounds."""
+    from arenalab.sweeps.space import Distribution, to_tune  # noqa: PLC0415
+    from ray.tune.search.sample import Categorical, Float, Integer  # noqa: PLC0415
+
+    def made(**spec: object) -> object:
+        return to_tune(Distribution.model_validate(spec))
+
+    assert made(grid=[1, 2]) == {"grid_search": [1, 2]}
+    assert isinstance(made(choice=["a", "b"]), Categorical)
+    uniform, log = made(uniform=[0.5, 2]), made(loguniform=[1e-4, 1e-2])
+    assert isinstance(uniform, Float) and (uniform.lower, uniform.upper) == (0.5, 2.0)
+    assert type(uniform.get_sampler()).__name__ == "_Uniform"
+    assert isinstance(log, Float) and (log.lower, log.upper) == (1e-4, 1e-2)
+    assert type(log.get_sampler()).__name__ == "_LogUniform"
+    integer = made(randint=[1, 3])
+    assert isinstance(integer, Integer) and (integer.lower, integer.upper) == (1, 4)  # 3 included
