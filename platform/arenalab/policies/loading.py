@@ -23,12 +23,17 @@ from arenalab.storage import Storage
 CACHE_DIR = "model-cache"
 
 
+def cache_key(checkpoint_uri: str, module_id: str) -> str:
+    """The name of a checkpoint's module in the local cache: files never change under it."""
+    return hashlib.sha256(f"{checkpoint_uri}#{module_id}".encode()).hexdigest()[:24]
+
+
 def local_checkpoint(uri: str, storage: Storage, cache_dir: Path, module_id: str) -> Path:
     """A local folder holding the checkpoint parts needed to serve ``module_id``."""
     filesystem, path = _resolve(uri, storage)
     if isinstance(filesystem, pafs.LocalFileSystem):
         return Path(path)
-    target = cache_dir / hashlib.sha256(f"{uri}#{module_id}".encode()).hexdigest()[:24]
+    target = cache_dir / cache_key(uri, module_id)
     if target.is_dir():
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)

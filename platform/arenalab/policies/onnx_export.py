@@ -10,6 +10,9 @@ are inside, so a game runs it with onnxruntime-web and nothing else. The export 
 
 from __future__ import annotations
 
+import json
+import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +22,9 @@ import onnx
 import torch
 from ray.rllib.core.columns import Columns
 
+from arenalab.policies.loading import CACHE_DIR, cache_key
 from arenalab.policies.policy import Policy, decodes_actions
+from arenalab.registry import Model
 
 TOLERANCE = 1e-4
 SAMPLE_SIZE = 64
@@ -93,6 +98,26 @@ def export_onnx(policy: Policy, path: Path, *, seed: int = 0) -> OnnxExport:
         path.unlink(missing_ok=True)
         raise ValueError(f"ONNX export differs from torch by {diff} (> {TOLERANCE})")
     return OnnxExport(path, diff)
+
+
+def cached_onnx(policy: Policy, model: Model, data_dir: Path) -> OnnxExport:
+    """The registered model's checked export, made once per machine (``model-cache/onnx``).
+
+    The file is named after what the row points at (its checkpoint and module, as
+    :func:`~arenalab.policies.loading.local_checkpoint` names its copies): rows never
+    change what they point at, so an export never goes stale, and rows sharing one
+    checkpoint share one export. It is written under a temporary name and renamed, so
+    a concurrent reader never sees half of one.
+    """
+    folder = Path(data_dir) / CACHE_DIR / "onnx"
+    name = cache_key(model.checkpoint_uri, model.module_id)
+    path, check = folder / f"{name}.onnx", folder / f"{name}.check.json"
+    if not (path.exists() and check.exists()):
+        staging = folder / f".{name}-{uuid.uuid4().hex}.onnx"
+        export = export_onnx(policy, staging)
+        check.write_text(json.dumps({"max_abs_diff": export.max_abs_diff}))
+        os.replace(staging, path)
+    return OnnxExport(path, json.loads(check.read_text())["max_abs_diff"])
 
 
 def _inline_external_data(path: Path) -> None:
