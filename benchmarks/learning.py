@@ -22,9 +22,10 @@ league file against the heuristic and random. Each task's ``side_by_side`` lists
 sides' final scores per file and arenalab's points over random divided by SB3's.
 
 Run: ``.venv/bin/python benchmarks/learning.py`` (the shipped budgets: about an hour on
-2 shared cores), ``--quick`` for a short smoke run, ``--only pacman-ppo`` for one file:
-the other files' runs in the existing report are kept (each run records the load
-average at its end), so files can be rerun one at a time.
+2 shared cores), ``--quick`` for a short smoke run, ``--only pacman-ppo`` for one file,
+``--sides arenalab`` for one side: the existing report's runs of the other files and
+sides are kept (each run records the load average at its end), so a report can be
+completed one run at a time.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ FINAL_EPISODES, FINAL_SEED = 100, 10_000
 CURVE_EPISODES, CURVE_SEED = 20, 20_000
 QUICK_STEPS = 20_000
 PACMAN_FILES = ("pacman-ppo", "pacman-dqn")
+SIDES = ["arenalab", "sb3"]
 
 Act = Callable[[Any], Any]
 
@@ -255,7 +257,8 @@ def pacman_task(args: argparse.Namespace) -> dict[str, Any]:
                 baselines[policy] = score.to_dict()
                 print(f"{policy}: {score.mean_return:+.1f}, win {score.win_rate:.0%}", flush=True)
         print(f"{name}: {steps} env steps, observation {game['observation']}", flush=True)
-        for side in (train_arenalab, train_sb3):
+        sides = {"arenalab": train_arenalab, "sb3": train_sb3}
+        for side in (sides[name] for name in args.sides):
             run = side(experiment, steps, eval_every, make_env)
             if run is not None:
                 run["experiment"] = name
@@ -350,14 +353,15 @@ def side_by_side(task: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def keep_earlier_runs(tasks: list[dict[str, Any]], report: Path, rerun: list[str]) -> list[dict]:
-    """``tasks`` plus the runs of the files not in ``rerun`` from an earlier ``report``."""
+def keep_earlier_runs(tasks: list[dict[str, Any]], report: Path) -> list[dict]:
+    """``tasks`` plus the earlier ``report``'s runs of other (file, side) pairs than theirs."""
     if not report.exists():
         return tasks
     fresh = {task["task"]: task for task in tasks}
+    rerun = {(run.get("experiment"), run["side"]) for task in tasks for run in task["runs"]}
     merged = []
     for task in json.loads(report.read_text())["tasks"]:
-        kept = [run for run in task["runs"] if run.get("experiment") not in rerun]
+        kept = [run for run in task["runs"] if (run.get("experiment"), run["side"]) not in rerun]
         new = fresh.pop(task["task"], None)
         if new is None:
             merged.append({**task, "runs": kept})
@@ -400,6 +404,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_STEPS} steps per run.")
     parser.add_argument("--steps", type=int, help="Env steps per run (overrides the files).")
     parser.add_argument("--only", nargs="*", help="Experiment files to run (e.g. pacman-ppo).")
+    parser.add_argument("--sides", nargs="*", default=SIDES, choices=SIDES,
+                        help="Which sides to train (default both).")  # fmt: skip
     parser.add_argument("--out", type=Path, default=RESULTS, help="Folder for the results.")
     args = parser.parse_args()
 
@@ -411,8 +417,8 @@ def main() -> None:
     tasks = [task for run_task in TASKS if (task := run_task(args))["runs"]]
     ray.shutdown()
     stem = "learning-quick" if args.quick else "learning"
-    if args.only:
-        tasks = keep_earlier_runs(tasks, args.out / f"{stem}.json", args.only)
+    if args.only or args.sides != SIDES:
+        tasks = keep_earlier_runs(tasks, args.out / f"{stem}.json")
     for task in tasks:
         task["side_by_side"] = side_by_side(task)
         print(json.dumps(task["side_by_side"]), flush=True)

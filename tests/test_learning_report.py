@@ -1,4 +1,4 @@
-"""benchmarks/learning.py: rerunning one experiment file keeps the other files' rows."""
+"""benchmarks/learning.py: rerunning one file (or side) keeps the report's other rows."""
 
 from __future__ import annotations
 
@@ -23,23 +23,25 @@ def run(experiment: str, side: str, mean_return: float) -> dict:
 
 
 def test_only_replaces_the_rerun_files_runs_and_keeps_the_rest(tmp_path: Path) -> None:
-    """--only pacman-dqn: the report's PPO and arena rows stay, DQN's are the new ones."""
+    """--only pacman-dqn --sides arenalab: other rows stay, arenalab DQN's is the new one."""
     learning = load_benchmark()
     report = tmp_path / "learning.json"
     earlier = [
         {"task": "pacman", "baselines": {"random": {"mean_return": -64.9}},
-         "runs": [run("pacman-ppo", "arenalab", 71.0), run("pacman-dqn", "arenalab", 40.0)]},
+         "runs": [run("pacman-ppo", "arenalab", 71.0), run("pacman-dqn", "arenalab", 40.0),
+                  run("pacman-dqn", "sb3", 30.0)]},
         {"task": "arena", "baselines": {}, "runs": [run("arena-league", "arenalab", 1.0)]},
     ]  # fmt: skip
     report.write_text(json.dumps({"tasks": earlier}))
     fresh = [{"task": "pacman", "baselines": {}, "runs": [run("pacman-dqn", "arenalab", 55.0)]}]
 
-    merged = learning.keep_earlier_runs(fresh, report, ["pacman-dqn"])
+    merged = learning.keep_earlier_runs(fresh, report)
 
     pacman, arena = merged
-    assert [(r["experiment"], r["final"]["mean_return"]) for r in pacman["runs"]] == [
-        ("pacman-ppo", 71.0),
-        ("pacman-dqn", 55.0),
+    assert [(r["experiment"], r["side"], r["final"]["mean_return"]) for r in pacman["runs"]] == [
+        ("pacman-ppo", "arenalab", 71.0),
+        ("pacman-dqn", "sb3", 30.0),
+        ("pacman-dqn", "arenalab", 55.0),
     ]
     assert pacman["baselines"] == {"random": {"mean_return": -64.9}}
     assert arena == earlier[1]
