@@ -9,7 +9,7 @@ runner = CliRunner()
 
 
 def test_presets_lists_the_seed_preset_and_three_more():
-    """Presets lists the seed preset and three more."""
+    """`experiments presets` shows débutant, intermédiaire and expert from the seed, and rapide."""
     result = runner.invoke(app, ["experiments", "presets"])
     assert result.exit_code == 0
     for name in ("débutant", "intermédiaire", "expert", "rapide"):
@@ -17,14 +17,14 @@ def test_presets_lists_the_seed_preset_and_three_more():
 
 
 def test_schema_is_json_a_form_can_use():
-    """Schema is json a form can use."""
+    """`experiments schema` prints JSON with the parameter groups a form lays out."""
     result = runner.invoke(app, ["experiments", "schema"])
     schema = json.loads(result.output)
     assert set(schema["groups"]) >= {"training", "intelligence", "visualization", "resources"}
 
 
 def test_mapping_table_and_per_file_settings(tmp_path):
-    """Mapping table and per file settings."""
+    """`experiments mapping` prints the parameter table; with a file, the RLlib values it sets."""
     table = runner.invoke(app, ["experiments", "mapping"])
     assert "| intelligence.target_update |" in table.output
     path = tmp_path / "dqn.yaml"
@@ -48,13 +48,13 @@ def test_show_prints_yaml_and_warns_about_unused_parameters(tmp_path):
 
 
 def test_train_rejects_an_invalid_value_naming_the_field_before_starting_ray(data_dir):
-    """Train rejects an invalid value naming the field before starting ray."""
+    """`train --set training.gamma=7` exits 2 naming the field and its bound, before Ray starts."""
     result = runner.invoke(app, ["train", "--preset", "rapide", "--set", "training.gamma=7"])
     assert result.exit_code == 2
     assert "training.gamma: Input should be less than or equal to 1" in result.output
 
 
 def test_train_rejects_an_unknown_preset(data_dir):
-    """Train rejects an unknown preset."""
+    """`train --preset nope` exits 2 saying the preset is unknown."""
     result = runner.invoke(app, ["train", "--preset", "nope"])
     assert result.exit_code == 2 and "unknown preset 'nope'" in result.output

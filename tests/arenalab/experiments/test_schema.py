@@ -47,7 +47,7 @@ def test_defaults_have_the_seed_parameters_in_four_groups():
 
 
 def test_seed_body_validates_with_flags_as_booleans_and_explicit_values_beating_the_preset():
-    """Seed body validates with flags as booleans and explicit values beating the preset."""
+    """The seed's body validates: 0/1 flags become booleans, its grid_size beats the preset's."""
     experiment = build_experiment(SEED_BODY)
     assert experiment.visualization.show_grid is True
     assert experiment.visualization.highlight_path is False
@@ -72,7 +72,7 @@ def test_seed_body_validates_with_flags_as_booleans_and_explicit_values_beating_
     ],
 )
 def test_unknown_keys_and_out_of_range_values_name_the_field(body, field):
-    """Unknown keys and out of range values name the field."""
+    """A typo'd key or an out-of-range value fails naming the source and the field's path."""
     with pytest.raises(ExperimentError, match=rf"x\.yaml: .*\n  {field}: "):
         build_experiment(body, source="x.yaml")
 
@@ -82,13 +82,13 @@ def test_unknown_keys_and_out_of_range_values_name_the_field(body, field):
     [("DQN", "arena", "Discrete"), ("SAC", "pacman", "Box"), ("TQC", "multiagent-pacman", "Box")],
 )
 def test_algorithm_must_suit_the_action_space(algorithm, environment, needed):
-    """Algorithm must suit the action space."""
+    """An algorithm on actions it cannot take (DQN on a Box) is refused, naming the space."""
     with pytest.raises(ExperimentError, match=f"algorithm={algorithm} needs {needed} actions"):
         build_experiment({"algorithm": algorithm, "environment": environment})
 
 
 def test_environment_selects_the_game_schema():
-    """Environment selects the game schema."""
+    """``environment`` picks the game's parameters: Pac-Man's or the arena's, with its checks."""
     assert isinstance(build_experiment({}).game, PacManGame)
     arena = build_experiment({"environment": "arena", "game": {"num_fighters": 4, "fighters": [1]}})
     assert isinstance(arena.game, ArenaGame)
@@ -99,19 +99,19 @@ def test_environment_selects_the_game_schema():
 
 @pytest.mark.parametrize("name", ["débutant", "debutant", "DÉBUTANT", "intermediaire", "rapide"])
 def test_presets_found_with_or_without_accents(name):
-    """Presets found with or without accents."""
+    """A preset is found however its accents and case are typed (debutant, DÉBUTANT)."""
     assert build_experiment(preset=name).preset in PRESETS
 
 
 def test_every_preset_validates_for_every_environment():
-    """Every preset validates for every environment."""
+    """Each preset builds a valid experiment on Pac-Man, multi-agent Pac-Man and the arena."""
     for name in PRESETS:
         for environment in ("pacman", "multiagent-pacman", "arena"):
             build_experiment({"environment": environment}, preset=name)
 
 
 def test_unknown_preset_lists_the_choices():
-    """Unknown preset lists the choices."""
+    """An unknown preset's error lists the presets there are."""
     with pytest.raises(
         ExperimentError, match="unknown preset 'expertise'; choose one of: débutant"
     ):
@@ -119,7 +119,7 @@ def test_unknown_preset_lists_the_choices():
 
 
 def test_precedence_defaults_preset_explicit_then_set():
-    """Precedence defaults preset explicit then set."""
+    """Defaults < preset < the file's values < ``--set``: each later source wins key by key."""
     experiment = build_experiment(
         {"training": {"episodes": 50, "gamma": 0.9}},
         preset="debutant",
@@ -134,13 +134,13 @@ def test_precedence_defaults_preset_explicit_then_set():
 
 
 def test_bad_set_syntax_is_reported():
-    """Bad set syntax is reported."""
+    """A ``--set`` without ``=value`` is refused with the expected form."""
     with pytest.raises(ExperimentError, match="expected group.param=value"):
         build_experiment(sets=["training.gamma"])
 
 
 def test_yaml_round_trip(tmp_path):
-    """Yaml round trip."""
+    """A saved experiment loads back equal, accents kept as written."""
     experiment = build_experiment(SEED_BODY)
     path = save_experiment(experiment, tmp_path / "exp.yaml")
     assert load_experiment(path) == experiment
@@ -148,7 +148,7 @@ def test_yaml_round_trip(tmp_path):
 
 
 def test_yaml_errors_name_the_file(tmp_path):
-    """Yaml errors name the file."""
+    """An invalid value or a file that holds no mapping is reported with the file's path."""
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump({"training": {"batch_size": -1}}))
     with pytest.raises(ExperimentError, match=rf"{path}: invalid.*\n  training.batch_size"):
@@ -159,7 +159,7 @@ def test_yaml_errors_name_the_file(tmp_path):
 
 
 def test_example_files_validate():
-    """Example files validate."""
+    """Every shipped file in experiments/ loads and validates."""
     examples = sorted((Path(__file__).parents[3] / "experiments").glob("*.yaml"))
     assert len(examples) >= 4
     for path in examples:
@@ -167,7 +167,7 @@ def test_example_files_validate():
 
 
 def test_form_schema_has_groups_types_ranges_defaults_units_and_descriptions():
-    """Form schema has groups types ranges defaults units and descriptions."""
+    """The form schema gives each field a type, range, default, unit and description."""
     schema = parameters_schema()
     lr = schema["groups"]["training"]["fields"]["learning_rate"]
     assert lr["type"] == "number" and lr["default"] == 1e-3 and lr["maximum"] == 1.0

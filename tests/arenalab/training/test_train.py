@@ -67,7 +67,7 @@ def test_train_checkpoints_registers_and_resumes(ray_head, settings, tiny_data):
 
 
 def test_unknown_fighter_is_refused_before_training(ray_head, settings):
-    """Unknown fighter is refused before training."""
+    """Training a fighter the registry does not know fails naming it, before any iteration."""
     from arenalab.registry import NotFoundError
 
     experiment = build_experiment({"environment": "arena", "game": {"fighters": [42]}})
@@ -80,7 +80,7 @@ def test_unknown_fighter_is_refused_before_training(ray_head, settings):
 
 
 def test_sigterm_finishes_the_iteration_and_checkpoints(ray_head, settings, tmp_path):
-    """Sigterm finishes the iteration and checkpoints."""
+    """SIGTERM ends the iteration, checkpoints, pauses the session and prints the resume line."""
     env = {**os.environ, **ray_head.env}
     sets = ["training.episodes=100000", "resources.num_env_runners=0",
             "run.checkpoint_every=1000", "training.buffer_size=256"]  # fmt: skip
@@ -106,7 +106,7 @@ def test_sigterm_finishes_the_iteration_and_checkpoints(ray_head, settings, tmp_
 
 
 def test_multiagent_pacman_registers_one_model_per_role(ray_head, settings, tiny_data):
-    """Multiagent pacman registers one model per role."""
+    """Multi-agent Pac-Man registers a pacman and a ghost model; only pacman is scored."""
     experiment = build_experiment(
         {
             **tiny_data,
