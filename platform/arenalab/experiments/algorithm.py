@@ -7,7 +7,6 @@ the parameter-by-parameter mapping lives in :mod:`arenalab.experiments.mapping`.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,18 +34,44 @@ class BuiltConfig:
     warnings: list[str] = field(default_factory=list)
 
 
-OWN_ALGORITHMS = {
-    Algorithm.A2C: "arenalab.algorithms.a2c",
-    Algorithm.TD3: "arenalab.algorithms.td3",
-}
-"""Algorithms RLlib 2.60 does not ship, built on its new API stack in arenalab.algorithms."""
-
-
 def algorithm_class(algorithm: Algorithm) -> type[RLlibAlgorithm]:
-    """The Algorithm class, imported from its module (TQC has no Tune string in 2.60)."""
-    default = f"ray.rllib.algorithms.{algorithm.value.lower()}"
-    module = importlib.import_module(OWN_ALGORITHMS.get(algorithm, default))
-    return getattr(module, algorithm.value)
+    """The Algorithm class, imported only when asked for (each import pulls in RLlib).
+
+    A2C and TD3 are arenalab's own (RLlib 2.60 ships neither), built on its new API stack.
+    """
+    match algorithm:
+        case Algorithm.PPO:
+            from ray.rllib.algorithms.ppo import PPO
+
+            return PPO
+        case Algorithm.APPO:
+            from ray.rllib.algorithms.appo import APPO
+
+            return APPO
+        case Algorithm.IMPALA:
+            from ray.rllib.algorithms.impala import IMPALA
+
+            return IMPALA
+        case Algorithm.DQN:
+            from ray.rllib.algorithms.dqn import DQN
+
+            return DQN
+        case Algorithm.SAC:
+            from ray.rllib.algorithms.sac import SAC
+
+            return SAC
+        case Algorithm.TQC:
+            from ray.rllib.algorithms.tqc.tqc import TQC
+
+            return TQC
+        case Algorithm.A2C:
+            from arenalab.algorithms.a2c import A2C
+
+            return A2C
+        case Algorithm.TD3:
+            from arenalab.algorithms.td3 import TD3
+
+            return TD3
 
 
 def pin_torch_threads(*_: Any, **__: Any) -> None:
