@@ -49,6 +49,14 @@ def _rows(score: Any) -> list[tuple[str, ...]]:
         for opponent in score.protocol.opponents:
             result = results[opponent]
             record = score.records.get(policy, {}).get(opponent)
-            rows.append((policy, opponent, number(result.mean_return), number(result.std_return),
-                         number(result.win_rate), record.wdl() if record else "-"))  # fmt: skip
+            rows.append(
+                (
+                    policy,
+                    opponent,
+                    number(result.mean_return),
+                    number(result.std_return),
+                    number(result.win_rate),
+                    record.wdl() if record else "-",
+                )
+            )
     return rows

@@ -103,6 +103,9 @@ def mapping(
         print_json(settings)
     else:
         rows = ((key, _text(value)) for key, value in settings.items())
-        print_table(("AlgorithmConfig.training() keyword", "value"), rows,
-                    title=f"{source}: {experiment.algorithm.value}")  # fmt: skip
+        print_table(
+            ("AlgorithmConfig.training() keyword", "value"),
+            rows,
+            title=f"{source}: {experiment.algorithm.value}",
+        )
     print_warnings(experiment)

@@ -12,8 +12,19 @@ from arenalab.registry import Registry
 
 app = typer.Typer(help="Registered models: list them with their scores.", no_args_is_help=True)
 
-COLUMNS = ("id", "algorithm", "env", "policy", "experiment", "fighter", "score", "episodes",
-           "beats random", "rating", "best")  # fmt: skip
+COLUMNS = (
+    "id",
+    "algorithm",
+    "env",
+    "policy",
+    "experiment",
+    "fighter",
+    "score",
+    "episodes",
+    "beats random",
+    "rating",
+    "best",
+)
 
 
 def model_fields(row: Any) -> dict[str, Any]:
@@ -64,7 +75,7 @@ def ls_command(
                 "yes" if row.beats_random else "no",
                 number(row.rating),
                 "best" if row.is_best else "",
-            )  # fmt: skip
+            )
             for row in rows
         ),
     )

@@ -58,7 +58,7 @@ def ls_command(
                 (run["started_at"] or "-").replace("T", " "),
             )
             for run in runs
-        ),  # fmt: skip
+        ),
     )
     if not runs:
         typer.echo(

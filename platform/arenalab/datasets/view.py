@@ -77,8 +77,9 @@ def read_frames(storage: Storage, selection: Selection) -> ray.data.Dataset | No
 def _stored_days(storage: Storage, root: str) -> list[str]:
     """The days (``date=YYYY-MM-DD`` partitions) a dataset holds."""
     found = storage.filesystem.get_file_info(pafs.FileSelector(root))
-    return [info.base_name.partition("=")[2] for info in found
-            if info.base_name.startswith("date=")]  # fmt: skip
+    return [
+        info.base_name.partition("=")[2] for info in found if info.base_name.startswith("date=")
+    ]
 
 
 def read_game_view(

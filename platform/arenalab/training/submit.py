@@ -107,8 +107,9 @@ def job_env_vars(
     cluster's nodes set it, e.g. from the KubeRay Secret).
     """
     resolved, _ = shareable(settings or get_settings())  # no password-bearing URL in it
-    located = {f"{ENV_PREFIX}{key.upper()}": str(resolved[key]) for key in LOCATION
-               if key in resolved}  # fmt: skip
+    located = {
+        f"{ENV_PREFIX}{key.upper()}": str(resolved[key]) for key in LOCATION if key in resolved
+    }
     settings = located | {
         name: value
         for name, value in {**os.environ, **(extra or {})}.items()
