@@ -60,7 +60,7 @@ class Settings(BaseSettings):
         None, description="Ray cluster to join (e.g. ray://head:10001 or head:6379); none = local."
     )
 
-    # Frame ingestion (issue 6; docs/ingestion.md) -----------------------------------------
+    # Frame ingestion (docs/ingestion.md) -----------------------------------------
     wal_dir: Path | None = Field(
         None,
         description="Write-ahead log folder. Empty means {data_dir}/wal: node-local, survives "
