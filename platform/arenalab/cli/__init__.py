@@ -1,15 +1,32 @@
 """The ``arenalab`` command line: thin Typer adapters over library functions.
 
 Each topic lives in its own module exposing ``app`` (a ``typer.Typer``) or
-``command`` (a function); ``COMMANDS`` below mounts them. A command parses
-its arguments, calls one library function and prints the answer.
+``command`` (a function), mounted below in the order ``arenalab --help`` lists them.
+A command parses its arguments, calls one library function and prints the answer.
 """
 
-import importlib
 from typing import Annotated
 
 import typer
 
+from arenalab.cli import (
+    datasets,
+    demo,
+    doctor,
+    envs,
+    evaluate,
+    experiments,
+    league,
+    models,
+    offline,
+    registry,
+    runs,
+    serve,
+    submit,
+    sweep,
+    train,
+    watch,
+)
 from arenalab.cli.quiet import quiet_ray, verbose_help
 
 app = typer.Typer(
@@ -19,26 +36,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-# (module under arenalab.cli, command or group name): one line per topic.
-COMMANDS: list[tuple[str, str]] = [
-    ("doctor", "doctor"),
-    ("demo", "demo"),
-    ("registry", "registry"),
-    ("serve", "serve"),
-    ("train", "train"),
-    ("evaluate", "evaluate"),
-    ("watch", "watch"),
-    ("models", "models"),
-    ("runs", "runs"),
-    ("league", "league"),
-    ("submit", "submit"),
-    ("experiments", "experiments"),
-    ("envs", "envs"),
-    ("sweep", "sweep"),
-    ("offline", "offline"),
-    ("datasets", "datasets"),
-]
 
 
 @app.callback()
@@ -50,16 +47,22 @@ def _options(
         quiet_ray()
 
 
-def _mount() -> None:
-    for module_name, name in COMMANDS:
-        module = importlib.import_module(f"arenalab.cli.{module_name}")
-        if hasattr(module, "app"):
-            app.add_typer(module.app, name=name)
-        else:
-            app.command(name=name)(module.command)
-
-
-_mount()
+app.command(name="doctor")(doctor.command)
+app.command(name="demo")(demo.command)
+app.add_typer(registry.app, name="registry")
+app.command(name="serve")(serve.command)
+app.command(name="train")(train.command)
+app.command(name="evaluate")(evaluate.command)
+app.command(name="watch")(watch.command)
+app.add_typer(models.app, name="models")
+app.add_typer(runs.app, name="runs")
+app.command(name="league")(league.command)
+app.add_typer(submit.app, name="submit")
+app.add_typer(experiments.app, name="experiments")
+app.add_typer(envs.app, name="envs")
+app.add_typer(sweep.app, name="sweep")
+app.command(name="offline")(offline.command)
+app.add_typer(datasets.app, name="datasets")
 
 
 def main() -> None:
