@@ -43,8 +43,13 @@ def arena_config(
     ``obs_spec`` defaults to ``arena-obs-v1``, the vectors the seed's game posts today.
     """
     fighters = [{"id": str(LEARNER_ID), **(learner or {})}, {"id": str(OPPONENT_ID)}]
-    return {"fighters": fighters, "opponent_policy": opponent, "max_steps": max_steps,
-            "arena_size": ARENA_SIZE, "obs_spec": obs_spec}  # fmt: skip
+    return {
+        "fighters": fighters,
+        "opponent_policy": opponent,
+        "max_steps": max_steps,
+        "arena_size": ARENA_SIZE,
+        "obs_spec": obs_spec,
+    }
 
 
 def scripted_episodes(

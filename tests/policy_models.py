@@ -43,7 +43,7 @@ def train_registered(settings: Settings, fighter_id: int) -> int:
             "environment": "arena",
             "game": {"fighters": [fighter_id], "max_steps": 40},
             **TINY,
-        }  # fmt: skip
+        }
     )
     result = train(experiment, iterations=1, settings=settings)
     return result.models[0].model_id

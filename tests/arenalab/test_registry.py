@@ -81,10 +81,21 @@ def test_unknown_ids_raise_not_found(registry: Registry) -> None:
     assert registry.list_episodes() == []
 
 
-def _scored(protocol: str, *, rating: float | None = None, eval_return: float | None = None,
-            episodes: int = 100, beats_random: bool = True) -> dict:  # fmt: skip
-    return {"protocol": protocol, "eval_episodes": episodes, "beats_random": beats_random,
-            "rating": rating, "eval_return": eval_return}  # fmt: skip
+def _scored(
+    protocol: str,
+    *,
+    rating: float | None = None,
+    eval_return: float | None = None,
+    episodes: int = 100,
+    beats_random: bool = True,
+) -> dict:
+    return {
+        "protocol": protocol,
+        "eval_episodes": episodes,
+        "beats_random": beats_random,
+        "rating": rating,
+        "eval_return": eval_return,
+    }
 
 
 def test_best_model_follows_the_one_rule(registry: Registry) -> None:
@@ -118,8 +129,9 @@ def test_best_model_follows_the_one_rule(registry: Registry) -> None:
     low = registry.register_model(experiment_id=experiment.id, checkpoint_uri="/p/1", **pac)
     high = registry.register_model(experiment_id=experiment.id, checkpoint_uri="/p/2", **pac)
     registry.set_model_scores(low.id, **_scored("maze", eval_return=3.0))
-    registry.set_model_scores(high.id, **_scored("maze", eval_return=9.0),
-                              evaluation={"episodes": 100})  # fmt: skip
+    registry.set_model_scores(
+        high.id, **_scored("maze", eval_return=9.0), evaluation={"episodes": 100}
+    )
     assert registry.best_model(experiment_id=experiment.id).id == high.id
     assert not registry.get_model(low.id).is_best
     assert registry.get_model(high.id).metrics["evaluation"] == {"episodes": 100}

@@ -46,12 +46,22 @@ class SaturatedStream:
             numbers = [frame["frame_number"] for frame in json.loads(text)]
             self.received.append(numbers)
             if index == 0:
-                socket.send(json.dumps({"type": "error", "message": 0, "status": 503,
-                                        "detail": "log saturated", "retry_after": 1}))  # fmt: skip
+                socket.send(
+                    json.dumps(
+                        {
+                            "type": "error",
+                            "message": 0,
+                            "status": 503,
+                            "detail": "log saturated",
+                            "retry_after": 1,
+                        }
+                    )
+                )
             elif 666 in numbers:
                 detail = [{"loc": [0, "frame_number"], "msg": "bad", "type": "value_error"}]
-                socket.send(json.dumps({"type": "error", "message": index, "status": 422,
-                                        "detail": detail}))  # fmt: skip
+                socket.send(
+                    json.dumps({"type": "error", "message": index, "status": 422, "detail": detail})
+                )
             else:
                 stored += 1
                 socket.send(json.dumps({"type": "ack", "frames": stored, "messages": stored}))

@@ -113,7 +113,12 @@ def test_quiet_mode_lowers_the_levels_ray_sets_on_import():
         "levels = [logging.getLogger(n).level for n in ('ray', 'ray.rllib', 'ray.serve')]\n"
         "print(levels, os.environ['RAY_LOG_TO_DRIVER'], os.environ['RAY_DATA_LOG_LEVEL'])\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, env={"PATH": "/usr/bin:/bin"})  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert done.stdout.strip() == "[40, 40, 40] 0 ERROR", done.stdout + done.stderr
     assert runner.invoke(app, ["--verbose", "experiments", "presets"]).exit_code == 0

@@ -27,8 +27,19 @@ def test_train_is_quiet_named_after_its_file_writes_tensorboard_and_is_listed(
     experiment = tmp_path / "tiny-maze.yaml"
     experiment.write_text(TINY_YAML)
     env = {**os.environ, **ray_head.env, "ARENALAB_DATA_DIR": str(fresh_settings)}
-    command = [sys.executable, "-m", "arenalab", "train", str(experiment), "--iterations", "1",
-               "--env-runners", "1", "--set", "intelligence.train_freq=8"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "arenalab",
+        "train",
+        str(experiment),
+        "--iterations",
+        "1",
+        "--env-runners",
+        "1",
+        "--set",
+        "intelligence.train_freq=8",
+    ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
@@ -45,8 +56,11 @@ def test_train_is_quiet_named_after_its_file_writes_tensorboard_and_is_listed(
     cli = CliRunner()
     models = json.loads(cli.invoke(app, ["models", "ls", "--json"]).output)
     (model,) = models
-    assert (model["algorithm"], model["env_id"], model["is_best"]) == ("PPO", "arenalab/PacMan-v0",
-                                                                      False)  # fmt: skip
+    assert (model["algorithm"], model["env_id"], model["is_best"]) == (
+        "PPO",
+        "arenalab/PacMan-v0",
+        False,
+    )
     assert model["eval_episodes"] == 3 and isinstance(model["score"], float)
     assert model["checkpoint_uri"].startswith(str(fresh_settings / "runs" / run_id))
     table = cli.invoke(app, ["models", "ls"]).output

@@ -34,10 +34,17 @@ def frame_table(
     rows = []
     for episode_id, frames in zip(episode_ids, episodes, strict=True):
         for item in frames:
-            rows.append({**item, "episode_id": episode_id, "game": "arena",
-                         "fighter_id": fighter_id, "obs_spec": obs_spec,
-                         "received_at": int(time.time() * 1e6),
-                         "schema_version": FRAME_SCHEMA_VERSION})  # fmt: skip
+            rows.append(
+                {
+                    **item,
+                    "episode_id": episode_id,
+                    "game": "arena",
+                    "fighter_id": fighter_id,
+                    "obs_spec": obs_spec,
+                    "received_at": int(time.time() * 1e6),
+                    "schema_version": FRAME_SCHEMA_VERSION,
+                }
+            )
     return pa.Table.from_pylist(rows, schema=FRAME_SCHEMA)
 
 

@@ -186,8 +186,9 @@ def test_close_waits_for_the_batch_in_flight(tmp_path: Path) -> None:
             time.sleep(0.1)
 
     async def scenario() -> tuple[bool, list]:
-        log = WriteAheadLog(tmp_path, max_pending_frames=100, segment_max_bytes=1 << 20,
-                            crash_hook=slow_disk)  # fmt: skip
+        log = WriteAheadLog(
+            tmp_path, max_pending_frames=100, segment_max_bytes=1 << 20, crash_hook=slow_disk
+        )
         await log.open()
         first = log.submit(_payload(1, range(5)), 5)
         await asyncio.to_thread(entered.wait, 10)  # the writer thread is mid-write

@@ -83,9 +83,13 @@ def test_os_durability_acks_without_waiting_for_the_disk(tmp_path: Path) -> None
 
     async def scenario() -> list[None]:
         log = WriteAheadLog(
-            tmp_path, max_pending_frames=10, segment_max_bytes=1 << 20, durability="os",
-            sync_interval_s=0.05, crash_hook=stuck_disk,
-        )  # fmt: skip
+            tmp_path,
+            max_pending_frames=10,
+            segment_max_bytes=1 << 20,
+            durability="os",
+            sync_interval_s=0.05,
+            crash_hook=stuck_disk,
+        )
         await log.open()
         await log.append(_payload(0), 1)
         assert await asyncio.to_thread(syncing.wait, 5)  # the background fsync started

@@ -19,15 +19,34 @@ SEED_BODY = {  # seed 004's example request body, flags as 0/1
     "name": "Ma première expérience",
     "tags": ["test", "débutant"],
     "preset": "débutant",
-    "training": {"learning_rate": 0.001, "gamma": 0.99, "episodes": 1000, "batch_size": 64,
-                 "buffer_size": 10000},
-    "game": {"grid_size": 10, "num_ghosts": 2, "power_pellets": 2, "lives": 3,
-             "pellet_density": 0.7},
-    "intelligence": {"exploration_rate": 0.1, "target_update": 100, "learning_starts": 1000,
-                     "train_freq": 4},
-    "visualization": {"fps": 10, "render_scale": 50, "show_grid": 1, "show_stats": 1,
-                      "highlight_path": 0},
-}  # fmt: skip
+    "training": {
+        "learning_rate": 0.001,
+        "gamma": 0.99,
+        "episodes": 1000,
+        "batch_size": 64,
+        "buffer_size": 10000,
+    },
+    "game": {
+        "grid_size": 10,
+        "num_ghosts": 2,
+        "power_pellets": 2,
+        "lives": 3,
+        "pellet_density": 0.7,
+    },
+    "intelligence": {
+        "exploration_rate": 0.1,
+        "target_update": 100,
+        "learning_starts": 1000,
+        "train_freq": 4,
+    },
+    "visualization": {
+        "fps": 10,
+        "render_scale": 50,
+        "show_grid": 1,
+        "show_stats": 1,
+        "highlight_path": 0,
+    },
+}
 
 
 NOT_FROM_THE_SEED = {"kind", "max_steps", "observation", "env_steps"}
@@ -42,8 +61,11 @@ def test_defaults_have_the_seed_parameters_in_four_groups():
     }
     assert sum(len(fields) for fields in groups.values()) == 19
     assert groups["intelligence"] == {
-        "exploration_rate", "target_update", "learning_starts", "train_freq"
-    }  # fmt: skip
+        "exploration_rate",
+        "target_update",
+        "learning_starts",
+        "train_freq",
+    }
 
 
 def test_seed_body_validates_with_flags_as_booleans_and_explicit_values_beating_the_preset():

@@ -38,8 +38,10 @@ def arena_session(ray_head, tmp_path_factory: pytest.TempPathFactory) -> tuple[S
             for item in frames:
                 item["episode_id"] = episode
             assert client.post("/api/fight-frames/batch", json=frames).status_code == 200
-            outcome = {"total_reward": frames[-1]["cumulative_reward"],
-                       "duration_frames": len(frames)}  # fmt: skip
+            outcome = {
+                "total_reward": frames[-1]["cumulative_reward"],
+                "duration_frames": len(frames),
+            }
             assert client.patch(f"/api/episodes/{episode}", json=outcome).status_code == 200
     return settings, fighter_id
 
@@ -58,22 +60,30 @@ def test_bc_on_posted_frames_beats_random_in_the_arena(arena_session) -> None:
     assert result.score is not None
     assert result.score.margin > BC_MARGIN, result.score
     model = Registry.from_settings(settings).get_model(result.model_id)
-    assert (model.algorithm, model.env_id, model.obs_spec) == ("BC", "arenalab/Arena-v0",
-                                                                "arena-obs-v1")  # fmt: skip
+    assert (model.algorithm, model.env_id, model.obs_spec) == (
+        "BC",
+        "arenalab/Arena-v0",
+        "arena-obs-v1",
+    )
     assert model.fighter_id == fighter_id and model.rating == result.score.rating
     assert model.eval_return == pytest.approx(result.score.score.eval_return)
     assert model.protocol == result.score.score.protocol.id and model.eval_episodes == 20
     assert Path(model.checkpoint_uri, "COMPLETE").exists()
 
 
-@pytest.mark.parametrize("algorithm", [OfflineAlgorithm.MARWIL, OfflineAlgorithm.CQL,
-                                       OfflineAlgorithm.IQL])  # fmt: skip
+@pytest.mark.parametrize(
+    "algorithm", [OfflineAlgorithm.MARWIL, OfflineAlgorithm.CQL, OfflineAlgorithm.IQL]
+)
 def test_marwil_cql_and_iql_train_one_iteration(arena_session, algorithm) -> None:
     """Each offline algorithm trains an iteration on the same view and is registered."""
     settings, fighter_id = arena_session
-    result = train_offline(algorithm, parse_selector(f"fighter={fighter_id}"), iterations=1,
-                           budget=OfflineBudget(batch_size=64, updates_per_iteration=2),
-                           settings=settings)  # fmt: skip
+    result = train_offline(
+        algorithm,
+        parse_selector(f"fighter={fighter_id}"),
+        iterations=1,
+        budget=OfflineBudget(batch_size=64, updates_per_iteration=2),
+        settings=settings,
+    )
     assert result.samples_trained > 0
     assert any(key.endswith("_loss") for key in result.metrics), result.metrics
     assert Registry.from_settings(settings).get_model(result.model_id).algorithm == (
@@ -85,12 +95,21 @@ def test_custom_obs_spec_trains_with_the_space_from_the_data(ray_head, data_dir:
     """Frames without a declared spec train offline but cannot be evaluated in the arena."""
     settings = load_settings(data_dir=data_dir)
     episodes = [[frame(n, [0.1 * n] * 8) for n in range(30)] for _ in range(3)]
-    fighter_id, _ = store_episodes(open_storage(settings), Registry.from_settings(settings),
-                                   episodes, metadata={}, obs_spec="custom")  # fmt: skip
+    fighter_id, _ = store_episodes(
+        open_storage(settings),
+        Registry.from_settings(settings),
+        episodes,
+        metadata={},
+        obs_spec="custom",
+    )
     selection = parse_selector(f"fighter={fighter_id}")
-    result = train_offline(OfflineAlgorithm.BC, selection, iterations=1,
-                           budget=OfflineBudget(batch_size=32, updates_per_iteration=1),
-                           settings=settings)  # fmt: skip
+    result = train_offline(
+        OfflineAlgorithm.BC,
+        selection,
+        iterations=1,
+        budget=OfflineBudget(batch_size=32, updates_per_iteration=1),
+        settings=settings,
+    )
     assert (result.obs_spec, result.env_id) == ("custom", "dataset:arena")
     with pytest.raises(ValueError, match="evaluate needs arena-obs-v1") as refused:
         train_offline(OfflineAlgorithm.BC, selection, evaluate_episodes=1, settings=settings)
@@ -120,6 +139,7 @@ def test_cli_lists_datasets_and_rejects_a_bad_selector(arena_session, ray_head) 
     assert described.returncode == 0, described.stderr
     report = json.loads(described.stdout)
     assert report["closed_game_episodes"] == SESSION_EPISODES and report["sim"]["episodes"] == 0
-    bad = _cli("offline", "--algo", "bc", "--dataset", "fighter=abc", data_dir=settings.data_dir,
-               env=env)  # fmt: skip
+    bad = _cli(
+        "offline", "--algo", "bc", "--dataset", "fighter=abc", data_dir=settings.data_dir, env=env
+    )
     assert bad.returncode == 2 and "'fighters" in bad.stderr

@@ -47,8 +47,12 @@ def _rllib_actions(checkpoint: Path, observations: np.ndarray) -> np.ndarray:
                 action_space=runner.env.single_action_space,
             )
             episode.add_env_reset(observation=obs)
-            common = {"rl_module": runner.module, "episodes": [episode], "explore": False,
-                      "shared_data": {}}  # fmt: skip
+            common = {
+                "rl_module": runner.module,
+                "episodes": [episode],
+                "explore": False,
+                "shared_data": {},
+            }
             batch = runner._env_to_module(**common)
             out = runner.module.forward_inference(batch)
             to_env = runner._module_to_env(batch=out, **common)

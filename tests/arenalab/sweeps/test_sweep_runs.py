@@ -161,9 +161,12 @@ def test_killed_sweep_resumes_without_redoing_finished_trials(
     sweep = SweepDir(open_storage(load_settings(data_dir=data_dir)), "killed")
     log = (tmp_path / "first.log").open("w")
     proc = subprocess.Popen(
-        [ARENALAB, "sweep", str(path)], env=env, stdout=log, stderr=subprocess.STDOUT,
+        [ARENALAB, "sweep", str(path)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
-    )  # fmt: skip
+    )
     deadline = time.monotonic() + 240
     states: dict[str, tuple[str, int]] = {}
     while time.monotonic() < deadline and proc.poll() is None:
@@ -241,8 +244,11 @@ def test_ctrl_c_checkpoints_the_running_trial_and_resume_registers_the_best(
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             [ARENALAB, "sweep", str(path), "--max-trials", "2", "--iterations", "4"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and proc.poll() is None and not reported(log_path):
             time.sleep(0.3)
@@ -270,8 +276,11 @@ def test_ctrl_c_checkpoints_the_running_trial_and_resume_registers_the_best(
 
     resumed = subprocess.run(
         [ARENALAB, "sweep", "--resume", "ctrl-c"],
-        env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
     assert "registered model" in resumed.stdout
     assert len(Registry.from_settings(load_settings(data_dir=data_dir)).list_models()) == 1

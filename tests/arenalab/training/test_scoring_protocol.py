@@ -46,14 +46,22 @@ def test_evaluation_actions_equal_the_served_actions(ray_head, tmp_path) -> None
             break
 
     port = free_port()
-    serve.start(http_options={"host": "127.0.0.1", "port": port},
-                logging_config=LoggingConfig(enable_access_log=False))  # fmt: skip
-    args = IngressArgs(settings={"data_dir": str(data_dir)}, num_cpus=0.25,
-                       policy=PolicyArgs(num_cpus=0.25, max_models_per_replica=2))  # fmt: skip
+    serve.start(
+        http_options={"host": "127.0.0.1", "port": port},
+        logging_config=LoggingConfig(enable_access_log=False),
+    )
+    args = IngressArgs(
+        settings={"data_dir": str(data_dir)},
+        num_cpus=0.25,
+        policy=PolicyArgs(num_cpus=0.25, max_models_per_replica=2),
+    )
     serve.run(build_app(args), name=APP, route_prefix="/")
     try:
-        answer = httpx.post(f"http://127.0.0.1:{port}/api/v1/policies/{model.id}/act",
-                            json={"observations": observations}, timeout=120)  # fmt: skip
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/policies/{model.id}/act",
+            json={"observations": observations},
+            timeout=120,
+        )
         assert answer.status_code == 200, answer.text
         np.testing.assert_allclose(answer.json()["actions"], actions, atol=1e-6)
     finally:

@@ -16,8 +16,9 @@ def test_the_seeds_loop_trains_saves_and_registers_the_fighters_model(
     monkeypatch.chdir(tmp_path)
     registry = Registry.from_settings(settings)
     fighter_id = registry.create_fighter("hero.glb", metadata_json={"size": 1.0}).id
-    config = TrainingConfig(learning_rate=3e-4, episodes_per_training=3, batch_size=32,
-                            evaluation_episodes=3)  # fmt: skip
+    config = TrainingConfig(
+        learning_rate=3e-4, episodes_per_training=3, batch_size=32, evaluation_episodes=3
+    )
     trainer = create_training_session(fighter_id=fighter_id, config=config)
     env = trainer.make_env()
     with pytest.raises(RuntimeError, match="collect_trajectory"):

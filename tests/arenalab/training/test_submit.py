@@ -17,11 +17,27 @@ def test_submit_train_runs_as_a_ray_job_and_registers_a_model(ray_head, settings
     """With no ARENALAB_* set, the job's run and model land in the caller's ./data."""
     env = {**os.environ, **ray_head.env}
     del env["ARENALAB_DATA_DIR"]  # the default: ./data under the caller's folder
-    command = [sys.executable, "-m", "arenalab", "submit", "train", "--preset", "rapide",
-               "--set", "resources.num_env_runners=0", "--set", "training.buffer_size=256",
-               "--iterations", "1", "--address", ray_head.dashboard_url, "--wait"]  # fmt: skip
-    done = subprocess.run(command, env=env, cwd=settings.data_dir.parent, capture_output=True,
-                          text=True, timeout=480)  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "arenalab",
+        "submit",
+        "train",
+        "--preset",
+        "rapide",
+        "--set",
+        "resources.num_env_runners=0",
+        "--set",
+        "training.buffer_size=256",
+        "--iterations",
+        "1",
+        "--address",
+        ray_head.dashboard_url,
+        "--wait",
+    ]
+    done = subprocess.run(
+        command, env=env, cwd=settings.data_dir.parent, capture_output=True, text=True, timeout=480
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "SUCCEEDED" in done.stdout and "finished: run" in done.stdout
     [model] = Registry.from_settings(settings).list_models()
@@ -36,8 +52,11 @@ def test_documented_raw_ray_job_submit_line_trains_and_registers(
     """docs/training.md's raw `ray job submit` line (unpacked wheel in py_modules) works."""
     root = Path(__file__).resolve().parents[3]
     dist, job = tmp_path / "dist", tmp_path / "job"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist),
-                    str(root)], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(root)],
+        check=True,
+        capture_output=True,
+    )
     [wheel] = dist.glob("arenalab-*.whl")
     zipfile.ZipFile(wheel).extractall(dist / "pkg")
     save_experiment(tiny, job / "experiment.yaml")
@@ -46,11 +65,22 @@ def test_documented_raw_ray_job_submit_line_trains_and_registers(
         "env_vars": {"ARENALAB_DATA_DIR": str(settings.data_dir)},
     }
     entrypoint = ["python", "-m", "arenalab", "train", "experiment.yaml", "--iterations", "1"]
-    command = [str(Path(sys.executable).parent / "ray"), "job", "submit",
-               "--address", ray_head.dashboard_url, "--working-dir", str(job),
-               "--runtime-env-json", json.dumps(runtime_env), "--", *entrypoint]  # fmt: skip
-    done = subprocess.run(command, env={**os.environ, **ray_head.env}, capture_output=True,
-                          text=True, timeout=480)  # fmt: skip
+    command = [
+        str(Path(sys.executable).parent / "ray"),
+        "job",
+        "submit",
+        "--address",
+        ray_head.dashboard_url,
+        "--working-dir",
+        str(job),
+        "--runtime-env-json",
+        json.dumps(runtime_env),
+        "--",
+        *entrypoint,
+    ]
+    done = subprocess.run(
+        command, env={**os.environ, **ray_head.env}, capture_output=True, text=True, timeout=480
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "succeeded" in done.stdout
     [model] = Registry.from_settings(settings).list_models()
@@ -69,8 +99,14 @@ def test_a_job_shows_no_secret_and_leaves_no_staging_folder(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.setenv("ARENALAB_API_KEY", "admin-key-that-must-stay-home")
     monkeypatch.setenv("ARENALAB_DATABASE_URL", "postgresql+psycopg://arena:hunter2@db:5432/lab")
-    job = submit_training(tiny, address=ray_head.dashboard_url, train_args=["--help"],
-                          ship_code=False, wait=True, timeout_s=120)  # fmt: skip
+    job = submit_training(
+        tiny,
+        address=ray_head.dashboard_url,
+        train_args=["--help"],
+        ship_code=False,
+        wait=True,
+        timeout_s=120,
+    )
     assert "Usage" in job.logs
     shown = JobSubmissionClient(ray_head.dashboard_url).get_job_info(job.job_id).runtime_env
     env_vars = shown["env_vars"]

@@ -82,12 +82,17 @@ def test_unknown_fighter_is_refused_before_training(ray_head, settings):
 def test_sigterm_finishes_the_iteration_and_checkpoints(ray_head, settings, tmp_path):
     """SIGTERM ends the iteration, checkpoints, pauses the session and prints the resume line."""
     env = {**os.environ, **ray_head.env}
-    sets = ["training.episodes=100000", "resources.num_env_runners=0",
-            "run.checkpoint_every=1000", "training.buffer_size=256"]  # fmt: skip
+    sets = [
+        "training.episodes=100000",
+        "resources.num_env_runners=0",
+        "run.checkpoint_every=1000",
+        "training.buffer_size=256",
+    ]
     command = [sys.executable, "-m", "arenalab", "train", "--preset", "rapide"]
     command += [arg for value in sets for arg in ("--set", value)]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     output = []
     for line in proc.stdout:
         output.append(line)
@@ -113,7 +118,7 @@ def test_multiagent_pacman_registers_one_model_per_role(ray_head, settings, tiny
             "name": "roles",
             "environment": "multiagent-pacman",
             "training": {**tiny_data["training"], "buffer_size": 128},
-        }  # fmt: skip
+        }
     )
     result = train(experiment, iterations=1)
     models = {model.module_id: model for model in result.models}
@@ -127,9 +132,13 @@ def test_arena_fighters_get_ratings_from_fights(ray_head, settings, tiny_data):
     registry = Registry.from_settings(settings)
     fighters = [registry.create_fighter(f"f{i}.glb").id for i in range(2)]
     experiment = build_experiment(
-        {**tiny_data, "name": "duel", "environment": "arena",
-         "game": {"num_fighters": 2, "arena_size": 8.0, "fighters": fighters, "max_steps": 50}}
-    )  # fmt: skip
+        {
+            **tiny_data,
+            "name": "duel",
+            "environment": "arena",
+            "game": {"num_fighters": 2, "arena_size": 8.0, "fighters": fighters, "max_steps": 50},
+        }
+    )
     result = train(experiment, iterations=1)
     assert {model.fighter_id for model in result.models} == set(fighters)
     for model in result.models:
