@@ -6,7 +6,7 @@ reset cost a training loop pays. Every round times CartPole and then each env, s
 ratio is taken between measurements seconds apart; the reported ratio is the median
 over rounds, which filters out noise from other work on a shared machine (absolute
 times are the best round).
-Goals (issue 4): Pac-Man (grid 10, 2 ghosts) at most 3x CartPole's time per step; the
+Goals: Pac-Man (grid 10, 2 ghosts) at most 3x CartPole's time per step; the
 4-fighter arena at most 3x per agent-step.
 
 Run: ``python benchmarks/envs.py [--steps N] [--rounds R]``; writes

@@ -108,7 +108,7 @@ def main() -> None:
             f"throughput_ratio_{high}_vs_{low}": round(ratio, 2),
         }
     result = {
-        "benchmark": "sweep throughput (issue 9)",
+        "benchmark": "sweep throughput",
         "sweep": f"{TRIALS} PPO trials, tiny Pac-Man (200 env steps/iteration), 1 CPU per trial",
         "machine": {"host": platform.node(), "cpus": os.cpu_count(), "ray_cpus": cpus},
         "rounds": args.rounds,
