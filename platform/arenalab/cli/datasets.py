@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from arenalab.cli.settings import settings_or_exit
-from arenalab.datasets.export import ExportFormat
+from arenalab.datasets.export import ExportError, ExportFormat
 from arenalab.datasets.selection import Selection, SelectorError, parse_selector
 
 
@@ -52,8 +52,16 @@ def ls_command(
         frames = str(info.rows) if info.source == "game" else "-"
         versions = ",".join(map(str, info.schema_versions)) or "rllib-episodes"
         days = f"{info.days[0]}..{info.days[-1]}" if info.days else "-"
-        table.add_row(info.game, info.source.value, str(info.files), _size(info.bytes),
-                      str(info.episodes), frames, versions, days)  # fmt: skip
+        table.add_row(
+            info.game,
+            info.source.value,
+            str(info.files),
+            _size(info.bytes),
+            str(info.episodes),
+            frames,
+            versions,
+            days,
+        )
     Console().print(table)
 
 
@@ -82,7 +90,10 @@ def describe_command(
 
 @app.command("export")
 def export_command(
-    out: Annotated[str, typer.Argument(help="Output folder or URI.")],
+    out: Annotated[
+        str,
+        typer.Argument(help="Output folder or URI (minari: a local Minari datasets root)."),
+    ],
     dataset: Annotated[
         str, typer.Option("--dataset", help="Selector, as for `arenalab offline`.")
     ] = "game=arena",
@@ -90,7 +101,7 @@ def export_command(
         ExportFormat, typer.Option("--format", help="Output format.")
     ] = ExportFormat.PARQUET,
 ) -> None:
-    """Export the selected episodes' RLlib view as Parquet or Minari-style episode files."""
+    """Export the selected episodes' RLlib view as Parquet rows or a Minari dataset."""
     from arenalab.cluster import connect_ray  # noqa: PLC0415
     from arenalab.datasets.export import export_selection  # noqa: PLC0415
     from arenalab.datasets.view import EmptySelectionError, closed_episode_ids  # noqa: PLC0415
@@ -103,7 +114,7 @@ def export_command(
     connect_ray(settings)
     try:
         summary = export_selection(open_storage(settings), selection, closed, out, fmt)
-    except EmptySelectionError as exc:
+    except (EmptySelectionError, ExportError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(json.dumps(summary))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
@@ -12,7 +12,7 @@ import pytest
 import ray
 from arenalab.datasets.catalog import list_datasets
 from arenalab.datasets.episodes import RLLIB_COLUMNS
-from arenalab.datasets.export import ExportFormat, export_selection
+from arenalab.datasets.export import ExportError, ExportFormat, export_selection
 from arenalab.datasets.files import write_parquet
 from arenalab.datasets.recording import enable_recording
 from arenalab.datasets.schema import FRAME_SCHEMA, VERSION_KEY, dataset_root
@@ -23,10 +23,12 @@ from arenalab.datasets.view import (
     read_view,
     selection_spec,
 )
+from arenalab.envs.arena.actions import controls_space
 from arenalab.registry import Registry
 from arenalab.settings import load_settings
 from arenalab.storage import Storage, open_storage
 
+from tests.arena_sessions import scripted_episodes
 from tests.arenalab.datasets.stored import frame, frame_table, store_episodes
 
 
@@ -105,10 +107,13 @@ def test_schema_version_n_stays_readable_after_n_plus_1_adds_a_column(stores) ->
         read_game_view(storage, parse_selector(""), [old, new]).materialize()
 
 
-def test_simulated_and_game_episodes_read_together(stores, tmp_path: Path) -> None:
-    """Episodes RLlib records in simulation join the game's frames in one view and export."""
+def test_simulated_and_game_episodes_read_together(stores, tmp_path: Path, monkeypatch) -> None:
+    """Episodes RLlib records in simulation join the game's frames in one view and export.
+
+    The Minari export is a dataset ``minari.load_dataset`` reads back, episode by episode.
+    """
+    import minari  # noqa: PLC0415 - the optional extra `arenalab[minari]`
     from arenalab.envs import register_rllib_envs  # noqa: PLC0415
-    from arenalab.offline.sessions import scripted_episodes  # noqa: PLC0415
     from ray.rllib.algorithms.ppo import PPOConfig  # noqa: PLC0415
 
     storage, registry = stores
@@ -137,12 +142,23 @@ def test_simulated_and_game_episodes_read_together(stores, tmp_path: Path) -> No
     listed = {(d.game, d.source.value): d for d in list_datasets(storage)}
     assert listed["arena", "game"].episodes == 2 and listed["arena", "game"].schema_versions == (1,)
     assert listed["arena", "sim"].episodes == len(ends)
-    out = tmp_path / "export"
+    out = tmp_path / "minari"
     summary = export_selection(storage, parse_selector(""), game_ids, str(out), ExportFormat.MINARI)
-    metadata = json.loads((out / "metadata.json").read_text())
-    assert metadata["total_episodes"] == summary["episodes"] == 2 + len(ends)
-    assert metadata["observation_space"]["shape"] == [49]
-    assert len(list((out / "episodes").glob("*.npz"))) == 2 + len(ends)
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(out))
+    dataset = minari.load_dataset(summary["dataset_id"])
+    assert dataset.total_episodes == summary["episodes"] == 2 + len(ends)
+    assert dataset.total_steps == summary["steps"] == len(rows)
+    assert dataset.observation_space.shape == (49,) and dataset.action_space == controls_space()
+    ids = [m["eps_id"] for m in dataset.storage.get_episode_metadata(dataset.episode_indices)]
+    assert sorted(ids) == sorted({r["eps_id"] for r in rows})
+    for eps_id, episode in zip(ids, dataset.iterate_episodes(), strict=True):
+        mine = sorted((r for r in rows if r["eps_id"] == eps_id), key=lambda r: r["t"])
+        assert len(episode.observations) == len(mine) + 1
+        assert episode.rewards.tolist() == pytest.approx([r["rewards"] for r in mine])
+        np.testing.assert_allclose(episode.actions, [r["actions"] for r in mine], rtol=1e-6)
+        assert episode.terminations[-1] == mine[-1]["terminateds"]
+    with pytest.raises(ExportError, match="already holds the Minari dataset"):
+        export_selection(storage, parse_selector(""), game_ids, str(out), ExportFormat.MINARI)
     rows_out = tmp_path / "rows"
     export_selection(storage, parse_selector("source=sim"), [], str(rows_out), ExportFormat.PARQUET)
     exported = pq.read_table(rows_out)
