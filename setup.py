@@ -1,4 +1,4 @@
-"""Map the three source folders onto one import namespace, ``arenalab`` (DESIGN.md 3.1).
+"""Map the three source folders onto one import namespace, ``arenalab`` (docs/architecture.md 3.1).
 
 ``platform/`` has no ``__init__.py`` so it never shadows the stdlib ``platform``
 module; ``envs/`` and ``serving/`` become ``arenalab.envs`` and ``arenalab.serving``.

@@ -1,6 +1,6 @@
 """Typed settings shared by every arenalab environment: the visualization group and parsing.
 
-Both games take the experiment's ``visualization`` parameters (DESIGN.md 4.4), so those
+Both games take the experiment's ``visualization`` parameters (docs/architecture.md 4.4), so those
 fields live here once, and so does the rule for turning an RLlib ``env_config`` dict plus
 keyword arguments into a validated config object.
 """

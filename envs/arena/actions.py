@@ -40,7 +40,7 @@ ARENA_ACTIONS = np.array(
 
 
 def controls_space() -> spaces.Box:
-    """Move x, move y, attack, block; buttons fire when > 0 (DESIGN.md 4.3)."""
+    """Move x, move y, attack, block; buttons fire when > 0 (docs/architecture.md 4.3)."""
     return spaces.Box(-1.0, 1.0, (4,), dtype=np.float32)
 
 

@@ -1,7 +1,7 @@
 """One typed settings object for every part of arenalab (``ARENALAB_*`` variables and ``.env``).
 
 Embedded defaults run on a laptop with no configuration (local Ray, SQLite and
-``./data``); a cluster changes only these values (DESIGN.md section 2).
+``./data``); a cluster changes only these values (docs/architecture.md section 2).
 """
 
 from __future__ import annotations

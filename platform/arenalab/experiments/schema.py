@@ -2,7 +2,7 @@
 
 Every field carries its type, range, default, unit and a description, because the
 same model feeds the YAML loader, the CLI, the lab API's form schema and the
-RLlib mapping (DESIGN.md 4.4). The ``environment`` field picks the ``game`` group's
+RLlib mapping (docs/architecture.md 4.4). The ``environment`` field picks the ``game`` group's
 schema: Pac-Man's five seed parameters, or the arena's fighters and opponents.
 Unknown keys are rejected everywhere (``extra="forbid"``) so a typo never falls back
 silently to a default.

@@ -92,7 +92,7 @@ class TrainingSession(Base):
 
 
 class Model(Base):
-    """A checkpoint plus what is needed to serve and rank it (DESIGN.md 4.6)."""
+    """A checkpoint plus what is needed to serve and rank it (docs/architecture.md 4.6)."""
 
     __tablename__ = "models"
 

@@ -346,7 +346,7 @@ class Registry:
     def refresh_best(
         self, *, fighter_id: int | None = None, experiment_id: int | None = None
     ) -> None:
-        """Apply DESIGN.md 4.6's rule: highest rating for a fighter, else highest eval return.
+        """Apply the one "best" rule (docs/architecture.md 4.6): top rating, else top eval return.
 
         Only models that qualify compete: scored under a protocol of at least
         ``BEST_MIN_EPISODES`` episodes and clearly better than the random baseline

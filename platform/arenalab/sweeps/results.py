@@ -6,7 +6,7 @@ report`` all come from one place. A trial is ranked by the last value of the swe
 metric it reported (Tune's ``scope="last"``), so a trial ASHA stopped early is ranked by
 where it stood when stopped. The best checkpoint is scored with the one scoring protocol
 (:mod:`arenalab.training.evaluation`, as ``arenalab train`` scores) and registered under
-the base experiment's registry row, so DESIGN.md 4.6's single "best" rule decides
+the base experiment's registry row, so docs/architecture.md 4.6's single "best" rule decides
 whether it beats earlier models.
 """
 

@@ -1,6 +1,6 @@
 """Run ``arenalab train`` as a Ray job on a cluster, with the code shipped as a wheel.
 
-DESIGN.md 3.1: the job gets arenalab from the built wheel through the runtime_env's
+docs/architecture.md 3.1: the job gets arenalab from the built wheel through the runtime_env's
 ``py_modules`` (never ``platform/`` on ``sys.path``), the validated experiment as
 ``experiment.yaml`` in a small ``working_dir``, the non-secret ``ARENALAB_*`` settings
 the caller set, and where the caller's runs and registry are (``LOCATION``, resolved:
