@@ -114,27 +114,32 @@ FRAME_BODY = {  # the body record_frame reads itself (FightFrame, registered by 
 }
 
 
+FRAME_ACK = b'{"status":"recorded","episode_id":%d,"frame_number":%d}'  # FrameAck's JSON
+
+
 @router.post("/fight-frames", response_model=FrameAck, openapi_extra=FRAME_BODY)
 async def record_frame(request: Request) -> Response:
-    """Record one frame; answered once it is fsynced (the seed's per-frame call).
+    """Record one frame; answered once it is durable (the seed's per-frame call).
 
-    The hot path of the seed's client: no FastAPI dependencies or body field (each costs
-    tens of microseconds per request), the same checks done inline.
+    Durable as ``ARENALAB_INGEST_DURABILITY`` says: fsynced (the default) or written to
+    the OS. The hot path of the seed's client: no FastAPI dependencies or body field (each
+    costs tens of microseconds per request), the same checks done inline, and the ack
+    formatted from its two numbers rather than built and serialised as a model.
     """
     runtime = get_runtime(request)
     caller = await auth.caller(request)
     frame = _parse_frame(await request.body())
     caller.require_episode(frame.episode_id)
     await runtime.ingestor.ingest([frame])
-    ack = FrameAck(episode_id=frame.episode_id, frame_number=frame.frame_number)
-    return Response(ack.model_dump_json(), media_type="application/json")
+    ack = FRAME_ACK % (frame.episode_id, frame.frame_number)
+    return Response(ack, media_type="application/json")
 
 
 @router.post("/fight-frames/batch", response_model=BatchAck)
 async def record_frames(
     frames: list[FightFrame], runtime: RuntimeDep, caller: auth.Caller
 ) -> Response:
-    """Record a list of frames (e.g. a second of play) with one fsync; all or none."""
+    """Record a list of frames (e.g. a second of play) in one log record; all or none."""
     limit = runtime.settings.ingest_max_batch_frames
     if len(frames) > limit:
         detail = [{"loc": ["body"], "msg": f"at most {limit} frames per batch, got {len(frames)}",
@@ -148,7 +153,7 @@ async def record_frames(
 
 @router.websocket("/fight-frames/stream")
 async def stream_frames(websocket: WebSocket, runtime: RuntimeDep, caller: auth.Caller) -> None:
-    """Frames in (one frame or a list per message), cumulative acks out once fsynced."""
+    """Frames in (one frame or a list per message), cumulative acks out once durable."""
     await websocket.accept()
     with contextlib.suppress(WebSocketDisconnect):
         await stream.serve(websocket, runtime, caller)
@@ -196,7 +201,7 @@ async def episode_frames(
 
 @router.get("/fighters/{fighter_id}/best-model", response_model=ModelOut)
 async def best_model(fighter_id: IdPath, runtime: RuntimeDep, _: auth.Admin) -> object:
-    """The fighter's best evaluated model (DESIGN.md 4.6); 404 until one is evaluated."""
+    """The fighter's best evaluated model (docs/architecture.md 4.6); 404 until one is evaluated."""
     await asyncio.to_thread(runtime.registry.get_fighter, fighter_id)
     model = await asyncio.to_thread(runtime.registry.best_model, fighter_id=fighter_id)
     if model is None:
