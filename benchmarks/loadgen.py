@@ -223,3 +223,40 @@ async def open_loop(
     await asyncio.gather(*(unit(u) for u in range(units)))
     result.seconds = seconds
     return result
+
+
+async def paced_loop(
+    host: str, port: int, make: Callable[[int, int], Request], units: int, seconds: float,
+    think_s: float = 0.016,
+) -> Result:  # fmt: skip
+    """Each unit (a fighter) awaits its answer, waits ``think_s``, sends its next request.
+
+    The seed's game: ``await fetch(...)`` per frame, then the next frame ~16 ms later, so
+    a unit's rate is ``1 / (think_s + latency)`` and a slow answer slows the game itself.
+    """
+    result = Result()
+    start = time.perf_counter()
+    deadline = start + seconds
+
+    async def unit(index: int) -> None:
+        connection = Connection(host, port)
+        await asyncio.sleep(random.random() * think_s)  # fighters do not start in lockstep
+        k = 0
+        try:
+            while time.perf_counter() < deadline:
+                path, body, units_sent = make(index, k)
+                sent = time.perf_counter()
+                try:
+                    status = await connection.post(path, body)
+                except OSError:
+                    status = 0
+                    connection.close()
+                result.record(status, units_sent, sent)
+                k += 1
+                await asyncio.sleep(think_s)
+        finally:
+            connection.close()
+
+    await asyncio.gather(*(unit(u) for u in range(units)))
+    result.seconds = time.perf_counter() - start
+    return result
