@@ -102,3 +102,24 @@ class StreamActions(BattleActResponse):
 
     type: Literal["actions"] = "actions"
     frame: int | None = None
+
+
+class LoadedModel(BaseModel):
+    """A model loaded where policies run, and the runtime its greedy actions use."""
+
+    model_id: int
+    runtime: Literal["onnx", "torch"]
+    runtime_chosen: bool = Field(description="False while its ONNX export is being made/timed.")
+    timings_us: dict[str, float] | None = Field(
+        None, description="Microseconds per greedy action on one observation, per runtime."
+    )
+    nbytes: int = Field(description="Weights held: torch's and their ONNX copy.")
+
+
+class LoadedModels(BaseModel):
+    """Where policies run (``PolicyArgs.placement``) and what is loaded there."""
+
+    placement: Literal["ingress", "deployment"]
+    models: list[LoadedModel] = Field(
+        description="This ingress replica's models, or those of one policy-deployment replica."
+    )
