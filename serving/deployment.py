@@ -60,7 +60,9 @@ class IngressArgs(BaseModel):
         "the same ingress (the module must be importable on the replicas).",
     )
     policy: PolicyArgs = Field(
-        default_factory=PolicyArgs, description="The policy deployment (docs/inference.md)."
+        default_factory=PolicyArgs,
+        description="Where policies run (in the ingress or a policy deployment) and their "
+        "options (docs/inference.md).",
     )
 
 
@@ -76,16 +78,22 @@ class ArenalabIngress:
     """The ingress replica: settings in, the whole API out."""
 
     def __init__(
-        self, settings: dict[str, Any], mounts: list[str], policy: DeploymentHandle | None = None
+        self,
+        settings: dict[str, Any],
+        mounts: list[str],
+        policy_args: dict[str, Any] | None = None,
+        policy: DeploymentHandle | None = None,
     ) -> None:
         self._settings = load_settings(**settings)
         self._mounts = [*MOUNTS, *map(import_mount, mounts)]
-        self._policy = policy
+        self._policy_args = PolicyArgs.model_validate(policy_args or {})
+        self._policy = policy  # placement deployment only
         rebind_despite_time_wait()  # Serve starts this replica's HTTP server after __init__
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         app = create_app(self._settings, self._mounts)
-        app.state.policy_handle = self._policy  # the deployment behind inference/routes.py
+        app.state.policy_args = self._policy_args  # where inference/routes.py's models act
+        app.state.policy_handle = self._policy
         app.router.lifespan_context = _flushing_when_orphaned(app.router.lifespan_context)
         return app
 
@@ -192,8 +200,9 @@ def build_app(args: IngressArgs) -> Application:
         graceful_shutdown_wait_loop_s=0.5,
         graceful_shutdown_timeout_s=6,
     )
-    from arenalab.serving.inference.deployment import build_policy_deployment  # noqa: PLC0415 - torch
+    policy = None
+    if args.policy.placement == "deployment":  # else the ingress acts itself: no second hop
+        from arenalab.serving.inference.deployment import build_policy_deployment  # noqa: PLC0415
 
-    return deployment.bind(
-        args.settings, args.mounts, build_policy_deployment(args.policy, args.settings)
-    )
+        policy = build_policy_deployment(args.policy, args.settings)
+    return deployment.bind(args.settings, args.mounts, args.policy.model_dump(mode="json"), policy)

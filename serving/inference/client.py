@@ -1,24 +1,28 @@
-"""The ingress side of inference: fighter -> best model (short TTL), then the policy handle.
+"""The ingress side of inference: fighter -> best model (short TTL), then the policies.
+
+The policies act where ``PolicyArgs.placement`` says: in this replica's own model cache
+(:mod:`arenalab.serving.inference.local`, the default) or in the policy deployment
+behind a handle (:mod:`arenalab.serving.inference.remote`); both answer :class:`Policies`.
 
 Hot reload lives here: a fighter's best model is looked up in the registry at most
-every ``BEST_MODEL_TTL_S``; when it changes, new requests carry the new model id and
-the policy deployment loads it next to the old one (multiplexing is by model id), so
-requests in flight finish on the old model and none fails during the switch.
+every ``BEST_MODEL_TTL_S`` (:class:`arenalab.policies.BestModels`); when it changes,
+the new model is loaded next to the old one (the cache is by model id) before new
+requests carry its id, so the old model keeps answering meanwhile and no request fails
+or waits for the load during the switch.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from arenalab.floats import shortest_list
 from arenalab.registry import Model, NotFoundError, Registry
 from arenalab.serving.core.errors import RETRY_AFTER_S, failure
 from arenalab.serving.core.runtime import get_runtime
-from arenalab.serving.inference.protocol import ActGroup, ActOutcome
+from arenalab.serving.inference.protocol import ActGroup, ActOutcome, PolicyArgs
 from arenalab.serving.inference.schemas import (
     ActRequest,
     BattleActRequest,
@@ -26,15 +30,10 @@ from arenalab.serving.inference.schemas import (
     ModelRef,
 )
 from fastapi import HTTPException
-from ray import serve
-from ray.exceptions import RayActorError, RayTaskError
-from ray.serve.exceptions import BackPressureError
 from starlette.requests import HTTPConnection
 
 if TYPE_CHECKING:
-    from ray.serve.handle import DeploymentHandle
-
-BEST_MODEL_TTL_S = 1.0  # how stale a fighter's best model may be: the hot-reload delay
+    from arenalab.policies import BestModels
 
 
 class ActError(Exception):
@@ -61,59 +60,78 @@ def invalid(loc: Sequence[str | int], message: str, fighter_id: int | None = Non
     return ActError(422, detail, fighter_id=fighter_id)
 
 
-class PolicyClient:
-    """Resolves fighters and models in the registry and asks the policy deployment to act."""
+def unservable(cause: BaseException, where: str) -> ActError:
+    """A 500 naming the failure's type and a request id (the log has the message)."""
+    _, body = failure(cause, where)
+    detail = f"{where} failed: {type(cause).__name__} (request id {body['request_id']} in the log)"
+    return ActError(500, detail)
 
-    def __init__(
-        self, handle: DeploymentHandle | None, registry: Registry, ttl_s: float = BEST_MODEL_TTL_S
-    ) -> None:
-        self._handle = handle
+
+class Policies(Protocol):
+    """Where the models act: this replica's cache or the policy deployment."""
+
+    placement: str
+
+    async def act(self, groups: list[ActGroup]) -> list[ActOutcome]:
+        """Actions for each group, or why its observations were refused; ActError else."""
+
+    def ready(self, model_id: int) -> bool:
+        """Whether the model acts without a load first."""
+
+    async def warm(self, model_id: int) -> None:
+        """Make the model ready to act (hot reload waits for it); never raises."""
+
+    async def onnx(self, model_id: int) -> tuple[bytes, float]:
+        """The model's ONNX file and its checked max abs difference to torch."""
+
+    async def models(self) -> list[dict]:
+        """The loaded models (of one replica for the deployment): id, runtime, bytes."""
+
+
+class PolicyClient:
+    """Resolves fighters and models in the registry and asks the policies to act."""
+
+    def __init__(self, policies: Policies, registry: Registry, best: BestModels) -> None:
+        self.policies = policies
         self._registry = registry
-        self._ttl_s = ttl_s
-        self._best: dict[int, tuple[float, ModelRef]] = {}
+        self._best = best
         self._models: dict[int, ModelRef] = {}
-        self._lookups: dict[int, asyncio.Future[ModelRef]] = {}
+        self._serving: dict[int, ModelRef] = {}  # per fighter: the model answering for it
+        self._warming: dict[int, asyncio.Future[None]] = {}  # new best models being loaded
 
     async def best_model(self, fighter_id: int) -> ModelRef:
-        """The fighter's best model, refreshed in the background once ``ttl_s`` old.
+        """The model that answers for the fighter: its best one, once that is ready to act.
 
-        The first request for a fighter waits for the registry (one lookup however
-        many requests arrive together); later ones never do: an expired entry is
-        answered as it is while one lookup refreshes it. ActError 404 without a model.
+        :class:`~arenalab.policies.BestModels` refreshes the best model in the
+        background once ``ttl_s`` old; a new best model is then loaded in the background
+        while the previous one keeps answering (a failed load switches too, so its error
+        is answered). ActError 404 for an unknown fighter or one without a best model.
         """
-        cached = self._best.get(fighter_id)
-        if cached is None:
-            return await asyncio.shield(self._lookup(fighter_id))
-        expires, ref = cached
-        if expires <= time.monotonic():
-            self._lookup(fighter_id)
-        return ref
+        try:
+            best = self._ref(await self._best.of(fighter_id))
+        except NotFoundError as exc:
+            raise ActError(404, str(exc), fighter_id=fighter_id) from None
+        serving = self._serving.get(fighter_id)
+        if serving is not None and serving.model_id != best.model_id and not self._ready(best):
+            return serving
+        self._serving[fighter_id] = best
+        return best
 
-    def _lookup(self, fighter_id: int) -> asyncio.Future[ModelRef]:
-        """The one registry lookup in flight for a fighter (started if there is none)."""
-        task = self._lookups.get(fighter_id)
-        if task is None:
-            task = asyncio.ensure_future(self._resolve(fighter_id))
-            self._lookups[fighter_id] = task
-            task.add_done_callback(lambda done: self._finished(fighter_id, done))
-        return task
+    def _ready(self, model: ModelRef) -> bool:
+        """Whether ``model`` acts now; if not, its one background load is started."""
+        if self.policies.ready(model.model_id):
+            return True
+        warming = self._warming.get(model.model_id)
+        if warming is None:
+            warming = asyncio.ensure_future(self.policies.warm(model.model_id))
+            self._warming[model.model_id] = warming  # kept: a failed load is not retried here
+        return warming.done()
 
-    def _finished(self, fighter_id: int, task: asyncio.Future[ModelRef]) -> None:
-        self._lookups.pop(fighter_id, None)
-        if not task.cancelled() and task.exception() is not None:
-            self._best.pop(fighter_id, None)  # e.g. the fighter lost its model: 404 next time
-
-    async def _resolve(self, fighter_id: int) -> ModelRef:
-        model = await asyncio.to_thread(self._registry.best_model, fighter_id=fighter_id)
-        if model is None:
-            try:
-                await asyncio.to_thread(self._registry.get_fighter, fighter_id)
-            except NotFoundError as exc:
-                raise ActError(404, str(exc), fighter_id=fighter_id) from None
-            detail = f"fighter {fighter_id} has no model that clearly beats random yet"
-            raise ActError(404, detail, fighter_id=fighter_id)
-        ref = _ref(model)
-        self._best[fighter_id] = (time.monotonic() + self._ttl_s, ref)
+    def _ref(self, model: Model) -> ModelRef:
+        """The model's answer fields (cached: rows never change what they point at)."""
+        ref = self._models.get(model.id)
+        if ref is None:
+            ref = self._models[model.id] = _ref(model)
         return ref
 
     async def model(self, model_id: int) -> ModelRef:
@@ -123,42 +141,12 @@ class PolicyClient:
                 model = await asyncio.to_thread(self._registry.get_model, model_id)
             except NotFoundError as exc:
                 raise ActError(404, str(exc)) from None
-            self._models[model_id] = _ref(model)
+            self._ref(model)
         return self._models[model_id]
 
     async def act(self, groups: list[ActGroup]) -> list[ActOutcome]:
-        """Actions for ``groups``; concurrent requests share one handle call (see below)."""
-        return await self._coalesced(groups)
-
-    @serve.batch(max_batch_size=64, batch_wait_timeout_s=0.0, max_concurrent_batches=16)
-    async def _coalesced(self, requests: list[list[ActGroup]]) -> list[list[ActOutcome]]:
-        """One handle call for every request waiting now (Serve replicas only).
-
-        A handle call costs milliseconds of CPU on each side, far more than the forward
-        pass, so under load sharing it is what keeps actions/s up. It never waits for
-        company (timeout 0): a request alone goes straight through.
-        """
-        outcomes = await self.call([group for request in requests for group in request])
-        bounds = np.cumsum([0] + [len(request) for request in requests])
-        return [outcomes[start:stop] for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
-
-    async def call(self, groups: list[ActGroup]) -> list[ActOutcome]:
-        """One handle call, routed to a replica holding the first group's model; 503 if full."""
-        handle = self._routed(groups[0].model_id)
-        try:
-            return await handle.act.remote(groups)
-        except BackPressureError as exc:
-            raise ActError(503, f"inference is saturated, retry later ({exc})") from None
-        except RayActorError:
-            raise ActError(503, "a policy replica died; retry") from None
-        except RayTaskError as exc:  # e.g. a checkpoint that cannot be served
-            cause = exc.cause or exc
-            _, body = failure(cause, "the policy deployment")  # the log has the message
-            detail = (
-                f"the policy deployment failed: {type(cause).__name__} "
-                f"(request id {body['request_id']} in the server log)"
-            )
-            raise ActError(500, detail) from None
+        """Actions for ``groups`` from wherever the policies run."""
+        return await self.policies.act(groups)
 
     async def act_one(self, model: ModelRef, request: ActRequest) -> list[list[float] | int]:
         """Actions of one model for a request's rows; 422 naming the refused field."""
@@ -184,8 +172,8 @@ class PolicyClient:
         return [to_json_action(action) for action in outcome.actions]
 
     async def act_battle(self, request: BattleActRequest) -> list[FighterAction]:
-        """Each fighter's action from its own best model, all in one handle call."""
-        models = await asyncio.gather(*(self.best_model(f.fighter_id) for f in request.fighters))
+        """Each fighter's action from its own best model, all in one call of the policies."""
+        models = [await self.best_model(f.fighter_id) for f in request.fighters]  # no tasks
         groups = [
             ActGroup(
                 model.model_id, np.asarray([f.observation], dtype=np.float32), request.deterministic
@@ -211,13 +199,7 @@ class PolicyClient:
     async def onnx(self, model_id: int) -> tuple[bytes, float]:
         """The model's checked ONNX export."""
         await self.model(model_id)
-        return await self._routed(model_id).onnx.remote(model_id)
-
-    def _routed(self, model_id: int) -> DeploymentHandle:
-        """The handle routed to replicas holding ``model_id``; 503 when there is no deployment."""
-        if self._handle is None:
-            raise ActError(503, "inference needs the policy deployment: run `arenalab serve`")
-        return self._handle.options(multiplexed_model_id=str(model_id))
+        return await self.policies.onnx(model_id)
 
 
 def to_json_action(action: np.ndarray) -> list[float] | int:
@@ -237,11 +219,24 @@ def _ref(model: Model) -> ModelRef:
 async def get_policy_client(connection: HTTPConnection) -> PolicyClient:
     """The app's policy client (async: no thread-pool hop per request).
 
-    Without Serve (an app under a plain ASGI server) the client answers 503 once asked
-    to act, so requests are still validated (and refused with 4xx) first.
+    The ingress puts its ``PolicyArgs`` (and, with placement deployment, the handle) in
+    the app's state; an app without them (a plain ASGI server, tests) acts in-process.
     """
     state = connection.app.state
     if getattr(state, "policy_client", None) is None:
+        runtime = get_runtime(connection)
+        args = getattr(state, "policy_args", None) or PolicyArgs()
         handle = getattr(state, "policy_handle", None)
-        state.policy_client = PolicyClient(handle, get_runtime(connection).registry)
+        from arenalab.policies.best import BestModels  # noqa: PLC0415 - imports torch
+
+        if handle is not None:
+            from arenalab.serving.inference.remote import RemotePolicies  # noqa: PLC0415
+
+            policies: Policies = RemotePolicies(handle)
+        else:
+            from arenalab.serving.inference.local import LocalPolicies  # noqa: PLC0415
+
+            policies = LocalPolicies(args, runtime.settings, runtime.registry)
+        best = BestModels(runtime.registry)
+        state.policy_client = PolicyClient(policies, runtime.registry, best)
     return state.policy_client

@@ -1,27 +1,27 @@
-"""The policy Serve deployment: many models per replica, one forward pass per batch.
+"""The policy Serve deployment (placement ``deployment``): many models per replica.
 
 The ingress calls :meth:`PolicyServer.act` through a DeploymentHandle with
 ``multiplexed_model_id`` set, so Serve routes a model's requests to replicas that
 already hold it; ``@serve.multiplexed`` keeps an LRU of loaded policies per replica
 (``max_models_per_replica``) and ``@serve.batch`` merges concurrent requests into one
-forward pass per model. ``arenalab.serving.deployment.build_app`` binds it into the
-ingress's application: not an ingress itself, so with direct ingress it takes no port.
+forward pass per model, on the runtime that measured faster for it
+(:mod:`arenalab.serving.inference.loaded`). ``arenalab.serving.deployment.build_app``
+binds it into the ingress's application only for that placement: not an ingress
+itself, so with direct ingress it takes no port.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import uuid
+import weakref
 from collections import defaultdict
 from typing import Any
 
 import numpy as np
-import torch
-from arenalab.policies import ObservationError, Policy, export_onnx, load_registered_policy
-from arenalab.policies.loading import CACHE_DIR
+from arenalab.policies import ObservationError
 from arenalab.registry import Registry
+from arenalab.serving.inference.loaded import LoadedPolicy, load_policy
+from arenalab.serving.inference.onnx_files import OnnxFiles
 from arenalab.serving.inference.protocol import POLICY_DEPLOYMENT, ActGroup, ActOutcome, PolicyArgs
 from arenalab.settings import load_settings
 from arenalab.storage import open_storage
@@ -29,31 +29,38 @@ from ray import serve
 from ray.serve import Application
 from ray.serve.schema import LoggingConfig
 
-Work = tuple[Policy, np.ndarray, bool]  # policy, checked rows, deterministic
+Work = tuple[LoadedPolicy, np.ndarray, bool]  # policy, checked rows, deterministic
 
 
 class PolicyServer:
     """Loads registered policies on demand and acts on batches of observations."""
 
     def __init__(self, args: dict[str, Any]) -> None:
-        torch.set_num_threads(1)  # many small forward passes: threads only contend
         options = PolicyArgs.model_validate(args)
         self._settings = load_settings(**options.settings)
         self._registry = Registry.from_settings(self._settings)
         self._storage = open_storage(self._settings)
+        self._files = OnnxFiles(self._settings.data_dir)
+        self._loaded: weakref.WeakValueDictionary[int, LoadedPolicy] = weakref.WeakValueDictionary()
+        self._upgrades: set[asyncio.Task] = set()
         self._forward.set_max_batch_size(options.max_batch_size)
         self._forward.set_batch_wait_timeout_s(options.batch_wait_timeout_s)
 
-        async def load(model_id: str) -> Policy:
-            return await asyncio.to_thread(self._load, int(model_id))
+        async def load(model_id: str) -> LoadedPolicy:
+            loaded = await asyncio.to_thread(self._load, int(model_id))
+            upgrade = asyncio.create_task(loaded.use_onnx_if_faster(self._files))
+            self._upgrades.add(upgrade)  # the loop keeps only weak references to tasks
+            upgrade.add_done_callback(self._upgrades.discard)
+            self._loaded[int(model_id)] = loaded  # gone once the multiplexer drops it
+            return loaded
 
         self._policy = serve.multiplexed(max_num_models_per_replica=options.max_models_per_replica)(
             load
         )
 
-    def _load(self, model_id: int) -> Policy:
+    def _load(self, model_id: int) -> LoadedPolicy:
         model = self._registry.get_model(model_id)
-        return load_registered_policy(model, self._storage, self._settings.data_dir)
+        return load_policy(model, self._storage, self._settings.data_dir)
 
     async def act(self, groups: list[ActGroup]) -> list[ActOutcome]:
         """Actions for each group; a refused group does not stop the others."""
@@ -92,15 +99,13 @@ class PolicyServer:
 
     async def onnx(self, model_id: int) -> tuple[bytes, float]:
         """The model's ONNX file and its checked max abs difference to torch (cached on disk)."""
-        policy = await self._policy(str(model_id))
-        folder = self._settings.data_dir / CACHE_DIR / "onnx"
-        path, check = folder / f"{model_id}.onnx", folder / f"{model_id}.check.json"
-        if not (path.exists() and check.exists()):
-            staging = folder / f".{model_id}-{uuid.uuid4().hex}.onnx"
-            export = await asyncio.to_thread(export_onnx, policy, staging)
-            check.write_text(json.dumps({"max_abs_diff": export.max_abs_diff}))
-            os.replace(staging, path)  # readers never see a half-written file
-        return path.read_bytes(), json.loads(check.read_text())["max_abs_diff"]
+        loaded = await self._policy(str(model_id))
+        export = await self._files.get(loaded.model, loaded.checkpoint)
+        return await asyncio.to_thread(export.path.read_bytes), export.max_abs_diff
+
+    async def models(self) -> list[dict]:
+        """The models this replica holds: id, runtime, bytes, timings."""
+        return [{"model_id": i, **policy.summary()} for i, policy in self._loaded.items()]
 
 
 def build_policy_deployment(args: PolicyArgs, settings: dict[str, Any]) -> Application:

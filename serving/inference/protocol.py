@@ -1,13 +1,14 @@
 """What the ingress and the policy deployment share (kept free of torch and RLlib).
 
-The ingress imports only this module, so serving the rest of the API never pays for
-importing torch or RLlib; the deployment imports the policies library.
+Importing this module never imports torch or RLlib, so an ingress that serves the
+rest of the API without acting never pays for them; whichever side runs the policies
+imports the policies library on its first model.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -33,14 +34,32 @@ class ActOutcome:
     error_row: int | None = None
 
 
-class PolicyArgs(BaseModel):
-    """Options of the policy deployment (``args.policy`` in serve_config.yaml)."""
+MIB = 1024 * 1024
 
+
+class PolicyArgs(BaseModel):
+    """Where policies run and their options (``args.policy`` in serve_config.yaml)."""
+
+    placement: Literal["ingress", "deployment"] = Field(
+        "ingress",
+        description="Where policies act: in each ingress replica (no second actor hop per "
+        "request; small models on CPU) or in the separate policy deployment (models too big "
+        "to load in every ingress, replicas scaled apart from the API). docs/inference.md.",
+    )
+    ingress_max_models: int = Field(
+        64, ge=1, description="Placement ingress: policies kept loaded per replica (LRU beyond)."
+    )
+    ingress_max_bytes: int = Field(
+        256 * MIB,
+        ge=1,
+        description="Placement ingress: bytes of weights kept loaded per replica (LRU beyond; "
+        "a bigger model is kept alone).",
+    )
     settings: dict[str, Any] = Field(
         default_factory=dict, description="Settings overrides on top of the ingress's ones."
     )
     max_models_per_replica: int = Field(
-        16, ge=1, description="Policies kept loaded per replica (LRU beyond it)."
+        16, ge=1, description="Placement deployment: policies kept loaded per replica (LRU)."
     )
     max_batch_size: int = Field(256, ge=1, description="Most observation rows in one forward pass.")
     batch_wait_timeout_s: float = Field(
@@ -54,6 +73,9 @@ class PolicyArgs(BaseModel):
         256, ge=1, description="Requests a replica works on at once (>= max_batch_size helps)."
     )
     max_queued_requests: int = Field(
-        512, ge=-1, description="Requests waiting per caller before the ingress answers 503."
+        512,
+        ge=-1,
+        description="Requests waiting per caller (placement ingress: for models being loaded) "
+        "before the ingress answers 503 + Retry-After.",
     )
     num_cpus: float = Field(0.5, ge=0, description="CPUs reserved per replica.")

@@ -2,8 +2,9 @@
 
 ``router`` is mounted under ``/api`` (and, hidden, at the root like the rest of seed
 000's API); ``v1_router`` under ``/api/v1`` for the lab. Both are thin: the registry
-lookups and the handle call live in :mod:`arenalab.serving.inference.client`, the models
-in the policy deployment (:mod:`arenalab.serving.inference.deployment`).
+lookups live in :mod:`arenalab.serving.inference.client`, the models in this replica
+(:mod:`arenalab.serving.inference.local`) or in the policy deployment
+(:mod:`arenalab.serving.inference.deployment`), as ``PolicyArgs.placement`` says.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from arenalab.serving.inference.schemas import (
     ActResponse,
     BattleActRequest,
     BattleActResponse,
+    LoadedModels,
     ModelRef,
 )
 from fastapi import APIRouter, Depends, Response, WebSocket, WebSocketDisconnect
@@ -99,3 +101,13 @@ async def act_as_model(
         return await _act(client, await client.model(model_id), body)
     except ActError as exc:
         raise exc.http() from None
+
+
+@v1_router.get("/inference/models", response_model=LoadedModels)
+async def loaded_models(_: auth.Admin, client: PolicyDep) -> LoadedModels:
+    """Where policies run and the models loaded there, each with the runtime it acts on."""
+    try:
+        models = await client.policies.models()
+    except ActError as exc:
+        raise exc.http() from None
+    return LoadedModels(placement=client.policies.placement, models=models)

@@ -1,13 +1,16 @@
 """Inference through real Ray Serve over real HTTP and WebSockets, with trained models.
 
-One module-scoped deployment (the ingress with its policy deployment) on a free port of
-the session's Ray head. Fighter 0's model comes from ``arenalab.training.train``;
-fighters 1 and 2 get their own registry rows (so three model ids are multiplexed);
-fighter 3 has no model; a filtered checkpoint serves as the "new best" in hot reload.
+The same tests for each placement of the policies (``PolicyArgs.placement``): in the
+ingress replica, and in the policy deployment behind it; one module-scoped app per
+placement on a free port of the session's Ray head, both on one registry. Fighter 0's
+model comes from ``arenalab.training.train``; fighters 1 and 2 get their own registry
+rows (so three model ids are multiplexed); fighter 3 has no model; a filtered
+checkpoint serves as the "new best" in hot reload.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -21,14 +24,14 @@ import httpx
 import numpy as np
 import onnxruntime
 import pytest
-from arenalab.client import ArenaClient
-from arenalab.demo import Demo, act_in_real_time, post_a_battle
+from arenalab.cli.demo import Demo, act_in_real_time, post_a_battle
 from arenalab.envs.arena.spec import OBS_SIZE, OBS_SPEC_VERSION
 from arenalab.policies import Policy
 from arenalab.registry import Registry
 from arenalab.registry.repository import BEST_MIN_EPISODES
+from arenalab.serving.client import ArenaClient
 from arenalab.serving.deployment import IngressArgs, build_app
-from arenalab.serving.inference.protocol import PolicyArgs
+from arenalab.serving.inference.protocol import POLICY_DEPLOYMENT, PolicyArgs
 from arenalab.settings import load_settings
 from arenalab.storage import open_storage
 from websockets.sync.client import connect
@@ -40,11 +43,16 @@ from tests.policy_models import train_filtered, train_registered
 APP = "arenalab-policy-test"
 
 
+PLACEMENTS = ["ingress", "deployment"]
+
+
 @dataclass(frozen=True)
 class Served:
     """The deployed apps and what the tests registered."""
 
     url: str
+    placement: str
+    data_dir: Path
     registry: Registry
     fighters: list[int]  # 0-2 have models, 3 has none
     models: list[int]  # best model of fighters 0-2
@@ -79,11 +87,8 @@ def _observations(n: int, seed: int = 0) -> list[list[float]]:
 
 
 @pytest.fixture(scope="module")
-def served(ray_head, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """Train, register, deploy the ingress and its policy deployment once for the module."""
-    from ray import serve
-    from ray.serve.schema import LoggingConfig
-
+def trained(ray_head, tmp_path_factory: pytest.TempPathFactory) -> Served:
+    """Train and register once for the module (both placements serve these models)."""
     data_dir = tmp_path_factory.mktemp("policy-serve") / "data"
     settings = load_settings(data_dir=data_dir)
     registry = Registry.from_settings(settings)
@@ -93,21 +98,30 @@ def served(ray_head, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
     qualify(registry, trained_id, 1000.0)
     trained = registry.get_model(trained_id)
     filtered = train_filtered(Path(open_storage(settings).path("runs", "filtered", "ckpt")))
-    served = Served("", registry, fighters, [trained.id], filtered, Path(trained.checkpoint_uri))
+    served = Served("", "", data_dir, registry, fighters, [trained.id], filtered,
+                    Path(trained.checkpoint_uri))  # fmt: skip
     models = [trained.id] + [
         served.model_row(served.trained_checkpoint, fighter, 1000.0) for fighter in fighters[1:3]
     ]
+    return dataclasses.replace(served, models=models)
+
+
+@pytest.fixture(scope="module", params=PLACEMENTS)
+def served(trained: Served, request: pytest.FixtureRequest) -> Iterator[Served]:
+    """Deploy the ingress with its policies where the placement says; its URL in ``url``."""
+    from ray import serve
+    from ray.serve.schema import LoggingConfig
+
     port = free_port()
     serve.start(
         http_options={"host": "127.0.0.1", "port": port},
         logging_config=LoggingConfig(enable_access_log=False),
     )
-    overrides = {"data_dir": str(data_dir)}
-    policy = PolicyArgs(num_cpus=0.25, max_models_per_replica=4)
+    overrides = {"data_dir": str(trained.data_dir)}
+    policy = PolicyArgs(placement=request.param, num_cpus=0.25, max_models_per_replica=4)
     args = IngressArgs(settings=overrides, num_cpus=0.25, policy=policy)
     serve.run(build_app(args), name=APP, route_prefix="/")
-    yield Served(f"http://127.0.0.1:{port}", registry, fighters, models, filtered,
-                 served.trained_checkpoint)  # fmt: skip
+    yield dataclasses.replace(trained, url=f"http://127.0.0.1:{port}", placement=request.param)
     serve.shutdown()
 
 
@@ -257,7 +271,8 @@ def test_stream_keeps_serving_after_a_poison_message(served: Served, poison: str
 
 def test_hot_reload_switches_models_without_a_failed_request(served: Served) -> None:
     """A new best model answers within seconds while requests keep flowing, none failing."""
-    fighter = served.fighters[2]
+    fighter = served.registry.create_fighter("reloaded.glb", {"obs_spec": OBS_SPEC_VERSION}).id
+    old = served.model_row(served.trained_checkpoint, fighter, 1000.0)
     seen: list[tuple[int, int]] = []
     stop = threading.Event()
 
@@ -283,7 +298,7 @@ def test_hot_reload_switches_models_without_a_failed_request(served: Served) -> 
         thread.join()
     assert all(status == 200 for status, _ in seen), [s for s in seen if s[0] != 200][:3]
     models = [model for _, model in seen]
-    assert models[0] == served.models[2] and models[-1] == new
+    assert models[0] == old and models[-1] == new
     assert elapsed < 10, f"the new model answered after {elapsed:.1f} s"
 
 
@@ -303,7 +318,7 @@ def test_onnx_download_acts_like_the_served_policy(served: Served, tmp_path: Pat
     assert httpx.get(f"{served.url}/api/models/999999/onnx", timeout=60).status_code == 404
 
 
-# The clients (examples/ and arenalab.client) against this deployment, as a game uses them.
+# The clients (examples/ and arenalab.serving.client) against this deployment, as a game uses them.
 
 
 def test_js_battle_example_acts_with_the_best_model_and_records_every_frame(
@@ -361,7 +376,7 @@ def test_js_and_python_clients_get_the_same_battle_actions(served: Served) -> No
 
 
 def test_demo_posts_a_battle_and_acts_through_the_python_client(served: Served) -> None:
-    """The demo's arena steps go through arenalab.client: frames in stats, an action answered."""
+    """The demo's arena steps go through the Python client: frames in stats, an action answered."""
     lines: list[str] = []
     with ArenaClient(served.url) as arena:
         demo = Demo(load_settings(), arena, lines.append, {"arena_model_id": served.models[0]})
@@ -437,3 +452,47 @@ def test_a_registered_model_plays_a_live_lab_env_on_the_game_state_channel(serve
     for state in steps:
         expected = policy.act(policy.check(previous[state["steps"] - 1]), deterministic=True)[0]
         np.testing.assert_allclose(state["action"], expected, atol=1e-6)
+
+
+def _loaded_entry(served: Served, model_id: int, timeout_s: float = 300) -> tuple[str, dict]:
+    """Where policies run and the model's entry there, once its runtime is chosen."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        listing = httpx.get(f"{served.url}/api/v1/inference/models", timeout=60).json()
+        entry = next((m for m in listing["models"] if m["model_id"] == model_id), None)
+        if (entry is not None and entry["runtime_chosen"]) or time.monotonic() > deadline:
+            return listing["placement"], entry
+        time.sleep(0.5)
+
+
+def test_served_actions_equal_the_module_forward_on_onnx_runtime(served: Served) -> None:
+    """Once timed faster, ONNX Runtime answers; its actions equal RLlib's forward's and act's."""
+    import torch  # noqa: PLC0415
+    from ray.rllib.core.columns import Columns  # noqa: PLC0415
+
+    model_id, obs = served.models[0], _observations(64, seed=6)
+    path = f"/api/v1/policies/{model_id}/act"
+    assert _post(served, path, {"observation": obs[0]}).status_code == 200  # loads the model
+    placement, entry = _loaded_entry(served, model_id)
+    assert placement == served.placement
+    assert entry["runtime"] == "onnx", entry
+    assert entry["timings_us"]["onnx"] < entry["timings_us"]["torch"] and entry["nbytes"] > 0
+    actions = np.array(_post(served, path, {"observations": obs}).json()["actions"])
+    local = Policy.from_checkpoint(served.trained_checkpoint)
+    np.testing.assert_allclose(actions, local.act(np.array(obs, dtype=np.float32)), atol=1e-5)
+    with torch.inference_mode():
+        batch = {Columns.OBS: torch.tensor(obs, dtype=torch.float32)}
+        inputs = local.module.forward_inference(batch)[Columns.ACTION_DIST_INPUTS].numpy()
+    mean = inputs[:, : actions.shape[1]]  # a diagonal Gaussian's greedy action is its mean
+    np.testing.assert_allclose(actions, np.clip(mean, -1, 1), atol=1e-5)  # Box(-1, 1)
+
+
+def test_the_placement_setting_selects_where_policies_run(served: Served) -> None:
+    """With placement ingress no policy deployment runs and the ingress holds the models."""
+    from ray import serve  # noqa: PLC0415
+
+    deployments = set(serve.status().applications[APP].deployments)
+    assert (POLICY_DEPLOYMENT in deployments) == (served.placement == "deployment"), deployments
+    _post(served, f"/api/fighters/{served.fighters[1]}/act", {"observation": [0.1] * OBS_SIZE})
+    placement, entry = _loaded_entry(served, served.models[1])
+    assert placement == served.placement and entry is not None

@@ -9,8 +9,13 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from arenalab.policies import BestModels
+from arenalab.registry import Registry
 from arenalab.serving.inference.client import ActError, PolicyClient
-from arenalab.serving.inference.protocol import ActGroup
+from arenalab.serving.inference.local import LocalPolicies
+from arenalab.serving.inference.protocol import ActGroup, PolicyArgs
+from arenalab.serving.inference.remote import RemotePolicies
+from arenalab.settings import load_settings
 from ray.serve.exceptions import BackPressureError
 
 
@@ -57,10 +62,10 @@ class CountingRegistry:
 
 def test_saturated_policy_queue_is_a_503_with_retry_after() -> None:
     """BackPressureError from the policy handle becomes 503 + Retry-After, not a 500."""
-    client = PolicyClient(SaturatedHandle(), CountingRegistry())
+    policies = RemotePolicies(SaturatedHandle())
     group = ActGroup(1, np.zeros((1, 49), dtype=np.float32))
     with pytest.raises(ActError) as info:
-        asyncio.run(client.call([group]))
+        asyncio.run(policies.call([group]))
     assert info.value.status == 503
     assert info.value.http().headers["Retry-After"] == "1"
     assert info.value.message()["retry_after"] == 1
@@ -69,7 +74,7 @@ def test_saturated_policy_queue_is_a_503_with_retry_after() -> None:
 def test_best_model_is_looked_up_once_and_refreshed_in_the_background() -> None:
     """Concurrent first requests share one lookup; after the TTL nobody waits for the next."""
     registry = CountingRegistry()
-    client = PolicyClient(SaturatedHandle(), registry, ttl_s=0.1)
+    client = PolicyClient(RemotePolicies(SaturatedHandle()), registry, BestModels(registry, 0.1))
 
     async def scenario() -> list[int]:
         first = await asyncio.gather(*(client.best_model(7) for _ in range(20)))
@@ -83,6 +88,55 @@ def test_best_model_is_looked_up_once_and_refreshed_in_the_background() -> None:
         return [(await client.best_model(7)).model_id, registry.lookups]
 
     assert asyncio.run(scenario()) == [2, 2]
+
+
+def test_requests_waiting_for_model_loads_past_the_bound_are_a_503(tmp_path) -> None:
+    """In the ingress, max_queued_requests bounds the requests waiting for a model to load."""
+    settings = load_settings(data_dir=tmp_path / "data")
+    policies = LocalPolicies(PolicyArgs(max_queued_requests=0), settings,
+                             Registry.from_settings(settings))  # fmt: skip
+    with pytest.raises(ActError) as info:
+        asyncio.run(policies.act([ActGroup(1, np.zeros((1, 49), dtype=np.float32))]))
+    assert info.value.status == 503 and info.value.http().headers["Retry-After"] == "1"
+
+
+class LoadingPolicies:
+    """Policies where model 1 is loaded and any other loads when ``loaded`` is set."""
+
+    placement = "ingress"
+
+    def __init__(self) -> None:
+        self.ready_ids, self.loaded = {1}, asyncio.Event()
+
+    def ready(self, model_id: int) -> bool:
+        """Whether the model acts without loading."""
+        return model_id in self.ready_ids
+
+    async def warm(self, model_id: int) -> None:
+        """Load the model once allowed to."""
+        await self.loaded.wait()
+        self.ready_ids.add(model_id)
+
+
+def test_a_new_best_model_answers_once_loaded_the_old_one_until_then() -> None:
+    """Hot reload never makes a request wait for a load: the old model answers meanwhile."""
+    registry = CountingRegistry()
+    policies = LoadingPolicies()
+    client = PolicyClient(policies, registry, BestModels(registry, 0.05))
+
+    async def scenario() -> list[int]:
+        seen = [(await client.best_model(7)).model_id]
+        registry.best = Row(2)
+        await asyncio.sleep(0.06)
+        for _ in range(4):  # the refresh finds model 2, which is still loading
+            seen.append((await client.best_model(7)).model_id)
+            await asyncio.sleep(0.03)
+        policies.loaded.set()
+        await asyncio.sleep(0.01)
+        seen.append((await client.best_model(7)).model_id)
+        return seen
+
+    assert asyncio.run(scenario()) == [1, 1, 1, 1, 1, 2]
 
 
 @pytest.mark.parametrize(
