@@ -1,5 +1,6 @@
-"""The layout contract of DESIGN.md 3.1: one namespace, and stdlib ``platform`` never shadowed."""
+"""The layout contract (docs/architecture.md 3.1): one namespace, stdlib ``platform`` unshadowed."""
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_platform_folder_is_not_a_package() -> None:
-    """platform/ must stay a plain folder (DESIGN.md 3.1)."""
+    """platform/ must stay a plain folder (docs/architecture.md 3.1)."""
     assert not (ROOT / "platform" / "__init__.py").exists()
 
 
@@ -39,3 +40,19 @@ def test_every_serving_folder_is_an_importable_subpackage() -> None:
     names = ",".join(f"arenalab.serving.{folder}" for folder in folders)
     code = f"import importlib; [importlib.import_module(n) for n in '{names}'.split(',')]"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_the_library_and_the_envs_never_import_the_serving_layer() -> None:
+    """Imports point down only: serving/ and the CLI use the library, never the reverse."""
+    upward = []
+    for folder in (ROOT / "platform" / "arenalab", ROOT / "envs"):
+        for path in folder.rglob("*.py"):
+            if path.is_relative_to(ROOT / "platform" / "arenalab" / "cli"):
+                continue  # the CLI is a front door, like serving/: it may start the API
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+                if any(name.startswith("arenalab.serving") for name in names):
+                    upward.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not upward, upward

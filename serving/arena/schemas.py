@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from arenalab.bounds import Count32, Int32, Int64, RowId
 from arenalab.datasets import FightFrame
-from arenalab.serving.core.limits import Count32, Int32, Int64, RowId
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
@@ -121,7 +121,7 @@ class FighterStats(BaseModel):
 
 
 class ModelOut(_Row):
-    """A checkpoint with its metrics and rating (DESIGN.md 4.6)."""
+    """A checkpoint with its metrics and rating (docs/architecture.md 4.6)."""
 
     model_config = ConfigDict(from_attributes=True, protected_namespaces=())
 

@@ -14,7 +14,7 @@ sent as soon as the next message is not yet stored, so pipelining never starves 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import itertools
 
 from arenalab.datasets import FightFrame
 from arenalab.datasets.ingest import FrameError
@@ -23,7 +23,8 @@ from arenalab.registry import ConflictError, NotFoundError
 from arenalab.serving.core.auth import Principal
 from arenalab.serving.core.errors import RETRY_AFTER_S, frame_error_detail
 from arenalab.serving.core.runtime import Runtime
-from fastapi import HTTPException, WebSocket, WebSocketDisconnect
+from arenalab.serving.core.websocket import Pending, pipeline
+from fastapi import HTTPException, WebSocket
 from pydantic import TypeAdapter, ValidationError
 
 _FRAMES = TypeAdapter(list[FightFrame])
@@ -32,23 +33,12 @@ MAX_IN_FLIGHT = 256  # messages awaiting their fsync per socket; beyond it readi
 
 async def serve(websocket: WebSocket, runtime: Runtime, caller: Principal) -> None:
     """Read messages until the client disconnects, acknowledging as fsyncs complete."""
-    pending: asyncio.Queue[tuple[int, asyncio.Future[int]]] = asyncio.Queue(MAX_IN_FLIGHT)
-    sender = asyncio.create_task(_acknowledge(websocket, pending))
-    index = 0
-    try:
-        while True:
-            message = await websocket.receive()
-            if sender.done():  # answers can no longer be sent (the client went away)
-                return
-            if message["type"] == "websocket.disconnect":
-                raise WebSocketDisconnect(message.get("code", 1000))
-            data = message.get("text") or message.get("bytes") or ""
-            await pending.put((index, _start(data, runtime, caller)))
-            index += 1
-    finally:
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sender
+    await pipeline(
+        websocket,
+        lambda data: _start(data, runtime, caller),
+        lambda pending: _acknowledge(websocket, pending),
+        MAX_IN_FLIGHT,
+    )
 
 
 def _start(data: str | bytes, runtime: Runtime, caller: Principal) -> asyncio.Future[int]:
@@ -77,9 +67,7 @@ def _parse(data: str | bytes) -> list[FightFrame]:
     return [FightFrame.model_validate_json(data)]
 
 
-async def _acknowledge(
-    websocket: WebSocket, pending: asyncio.Queue[tuple[int, asyncio.Future[int]]]
-) -> None:
+async def _acknowledge(websocket: WebSocket, pending: Pending[int]) -> None:
     """Answer messages in order: an error per rejected one, acks coalesced but never held back.
 
     Messages fsynced together are acknowledged once; an ack is sent as soon as the next
@@ -88,8 +76,8 @@ async def _acknowledge(
     """
     frames = messages = 0
     unacked = False
-    while True:
-        index, future = await pending.get()
+    for index in itertools.count():  # messages are numbered from 0 in arrival order
+        future = await pending.get()
         if unacked and not future.done():
             await websocket.send_json({"type": "ack", "frames": frames, "messages": messages})
             unacked = False

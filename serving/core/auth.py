@@ -1,4 +1,4 @@
-"""Who may call what (DESIGN.md 4.5).
+"""Who may call what (docs/architecture.md 4.5).
 
 With no API key configured (only allowed on a loopback bind) everything is
 open, so the seed's client works unchanged. With a key, every endpoint needs it

@@ -1,7 +1,7 @@
 """What every route needs, opened once per process by the app's lifespan.
 
-Routers get it with ``Depends(get_runtime)``; later apps (policy, lab, live)
-add their own objects here rather than opening globals.
+Routers get it with ``Depends(get_runtime)``; what a router shares across requests
+(the lab's session jobs, the live feed) hangs here rather than in globals.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from functools import cached_property
 from typing import Annotated
 
 from arenalab.datasets.ingest import FrameIngestor
-from arenalab.jobs import SessionJobs
 from arenalab.registry import Registry
 from arenalab.settings import Settings
 from arenalab.storage import Storage
+from arenalab.training.events import TrainingFeed
+from arenalab.training.jobs import SessionJobs
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
@@ -42,6 +43,11 @@ class Runtime:
     def session_jobs(self) -> SessionJobs:
         """Training sessions as Ray jobs (the lab API), set up on first use."""
         return SessionJobs(self.registry, self.settings)
+
+    @cached_property
+    def training_feed(self) -> TrainingFeed:
+        """The replica's one reader of training events, shared by every ``/ws`` subscriber."""
+        return TrainingFeed(self.registry)
 
     async def close(self) -> None:
         """Flush and compact what this replica logged, then release the database.

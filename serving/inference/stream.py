@@ -16,9 +16,10 @@ import contextlib
 import json
 
 from arenalab.serving.core.errors import failure
+from arenalab.serving.core.websocket import Pending, pipeline
 from arenalab.serving.inference.client import ActError, PolicyClient
-from arenalab.serving.inference.schemas import MAX_FIGHTERS, StreamActions, StreamRequest
-from fastapi import WebSocket, WebSocketDisconnect
+from arenalab.serving.inference.schemas import MAX_FIGHTERS, StreamRequest
+from fastapi import WebSocket
 from pydantic import ValidationError
 
 MAX_IN_FLIGHT = 64
@@ -27,19 +28,12 @@ MAX_MESSAGE_BYTES = MAX_FIGHTERS * 64 * 1024
 
 async def serve(websocket: WebSocket, client: PolicyClient) -> None:
     """Read messages until the client disconnects, answering each in arrival order."""
-    pending: asyncio.Queue[asyncio.Future[dict]] = asyncio.Queue(MAX_IN_FLIGHT)
-    sender = asyncio.create_task(_answer(websocket, pending))
-    try:
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                raise WebSocketDisconnect(message.get("code", 1000))
-            data = message.get("text") or message.get("bytes") or ""
-            await pending.put(asyncio.ensure_future(_act(data, client)))
-    finally:
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sender
+    await pipeline(
+        websocket,
+        lambda data: asyncio.ensure_future(_act(data, client)),
+        lambda pending: _answer(websocket, pending),
+        MAX_IN_FLIGHT,
+    )
 
 
 async def _act(data: str | bytes, client: PolicyClient) -> dict:
@@ -58,10 +52,10 @@ async def _act(data: str | bytes, client: PolicyClient) -> dict:
     except Exception as exc:  # noqa: BLE001 - answered (and logged), so later messages still are
         status, body = failure(exc, "/api/act/stream")
         return {"type": "error", "frame": _frame_of(data), "status": status, **body}
-    return StreamActions(frame=request.frame, actions=actions).model_dump(mode="json")
+    return {"type": "actions", "frame": request.frame, "actions": actions}  # StreamActions
 
 
-async def _answer(websocket: WebSocket, pending: asyncio.Queue[asyncio.Future[dict]]) -> None:
+async def _answer(websocket: WebSocket, pending: Pending[dict]) -> None:
     while True:
         future = await pending.get()
         await websocket.send_json(await future)

@@ -17,6 +17,7 @@ from arenalab.experiments import (
     parameters_schema,
     training_settings,
 )
+from arenalab.experiments.loading import record_fields
 from arenalab.registry import Experiment as ExperimentRow
 from arenalab.serving.core import auth
 from arenalab.serving.core.errors import field_errors
@@ -41,19 +42,6 @@ def validate(body: ExperimentIn) -> Experiment:
         raise HTTPException(422, detail) from None
 
 
-def row_fields(experiment: Experiment) -> dict[str, Any]:
-    """The registry columns of an experiment."""
-    return {
-        "name": experiment.name,
-        "description": experiment.description,
-        "tags": experiment.tags,
-        "preset": experiment.preset,
-        "algorithm": experiment.algorithm.value,
-        "environment": experiment.environment.value,
-        "parameters": experiment.parameters(),
-    }
-
-
 def out(row: ExperimentRow, experiment: Experiment | None = None) -> ExperimentOut:
     """A row plus the parameters the chosen algorithm ignores (reported, never dropped)."""
     answer = ExperimentOut.model_validate(row)
@@ -72,7 +60,7 @@ async def list_experiments(runtime: RuntimeDep, _: auth.Admin) -> object:
 async def create_experiment(body: ExperimentIn, runtime: RuntimeDep, _: auth.Admin) -> object:
     """Validate and store an experiment; ``warnings`` lists parameters the algorithm ignores."""
     experiment = validate(body)
-    row = await asyncio.to_thread(runtime.registry.create_experiment, **row_fields(experiment))
+    row = await asyncio.to_thread(runtime.registry.create_experiment, **record_fields(experiment))
     return out(row, experiment)
 
 
@@ -89,7 +77,7 @@ async def replace_experiment(
     """Replace an experiment's definition (sessions already run keep their own copy)."""
     experiment = validate(body)
     row = await asyncio.to_thread(
-        runtime.registry.update_experiment, experiment_id, **row_fields(experiment)
+        runtime.registry.update_experiment, experiment_id, **record_fields(experiment)
     )
     return out(row, experiment)
 

@@ -2,9 +2,11 @@
 
 A client sends ``{"type": "subscribe", "channel": C}`` (optionally with
 ``"session_id"`` for metrics) and receives ``{"type", "channel", "data", "ts"}``
-messages. Metrics and session changes are read from the registry, which every
-training job writes to wherever it runs; game states come from the EnvHost actor.
-So any replica serves any subscriber, with no broker to run.
+messages. Metrics and session changes come from the replica's one
+:class:`~arenalab.training.events.TrainingFeed` (one look at the registry per tick,
+whatever the number of subscribers; every training job writes there wherever it runs);
+game states from the EnvHost actor. So any replica serves any subscriber, with no
+broker to run.
 """
 
 from __future__ import annotations
@@ -15,16 +17,16 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from arenalab.bounds import RowId
 from arenalab.serving.core import auth
-from arenalab.serving.core.limits import RowId
 from arenalab.serving.core.runtime import Runtime, RuntimeDep
-from arenalab.serving.lab.environments import on_live_host
+from arenalab.serving.lab.environments import Request, on_live_host
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, ValidationError
 from ray.exceptions import RayActorError
 
 router = APIRouter(tags=["lab: live"])
-POLL_S = 0.5
+HOST_RETRY_S = 0.5  # after the EnvHost actor died, before asking its successor
 CHANNELS = ("metrics", "game_state", "session_updates")
 
 
@@ -43,42 +45,30 @@ def message(kind: str, channel: str, data: Any) -> dict[str, Any]:
     return {"type": kind, "channel": channel, "data": data, "ts": time.time()}
 
 
-async def metrics(runtime: Runtime, session_id: int | None) -> AsyncIterator[dict[str, Any]]:
+def metrics(runtime: Runtime, session_id: int | None) -> AsyncIterator[dict[str, Any]]:
     """New training metrics rows, as training jobs record them."""
-    registry = runtime.registry
-    after = await asyncio.to_thread(registry.last_metric_id)
-    while True:
-        rows = await asyncio.to_thread(registry.metrics_after, after, session_id)
-        for row in rows:
-            after = row.id
-            yield {"session_id": row.session_id, "iteration": row.iteration,
-                   "env_steps": row.env_steps, "values": row.values}  # fmt: skip
-        await asyncio.sleep(POLL_S)
+    return runtime.training_feed.metrics(session_id)
 
 
-async def session_updates(runtime: Runtime, _: int | None) -> AsyncIterator[dict[str, Any]]:
+def session_updates(runtime: Runtime, _: int | None) -> AsyncIterator[dict[str, Any]]:
     """Every session's status and progress, first as a snapshot, then each change."""
-    seen: dict[int, tuple] = {}
-    while True:
-        for row in await asyncio.to_thread(runtime.registry.list_sessions):
-            key = (row.status, row.iterations, row.env_steps, row.error)
-            if seen.get(row.id) != key:
-                seen[row.id] = key
-                yield {"id": row.id, "experiment_id": row.experiment_id, "status": row.status,
-                       "iterations": row.iterations, "env_steps": row.env_steps,
-                       "error": row.error}  # fmt: skip
-        await asyncio.sleep(POLL_S)
+    return runtime.training_feed.session_updates()
+
+
+def _states_after(after: int) -> Request:
+    """The EnvHost call that waits (up to 5 s) for states newer than ``after``."""
+    return lambda host: host.next_states.remote(after, 5.0)
 
 
 async def game_states(_: Runtime, __: int | None) -> AsyncIterator[dict[str, Any]]:
     """States of the lab's environments as they are reset and stepped (a new host: from 0)."""
-    after = await on_live_host("sequence")
+    after = await on_live_host(lambda host: host.sequence.remote())
     while True:
         try:
-            events = await on_live_host("next_states", after, 5.0)
+            events = await on_live_host(_states_after(after))
         except RayActorError:
             after = 0
-            await asyncio.sleep(POLL_S)
+            await asyncio.sleep(HOST_RETRY_S)
             continue
         for event in events:
             after = event["seq"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from arenalab.env_host import MAX_SEED
-from arenalab.serving.core.limits import Float32, Int64, RowId
+from arenalab.bounds import Float32, Int64, RowId
+from arenalab.serving.lab.env_host import MAX_SEED
 from pydantic import BaseModel, ConfigDict, Field
 
 Seed = Annotated[int, Field(ge=0, le=MAX_SEED, description="A random seed (numpy's range).")]

@@ -1,6 +1,6 @@
 """The lab's training sessions (seed 004 ``/training/sessions``): Ray jobs with a registry row.
 
-Start, pause, resume and stop go through :class:`arenalab.jobs.SessionJobs`, which
+Start, pause, resume and stop go through :class:`arenalab.training.jobs.SessionJobs`, which
 submits the same ``arenalab train`` an operator runs; metrics are what the job
 recorded in the registry, also streamed on the ``metrics`` WebSocket channel.
 """
@@ -12,9 +12,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
+from arenalab.bounds import INT64_MAX, RowId
 from arenalab.serving.core import auth
-from arenalab.serving.core.limits import INT64_MAX, IdPath, RowId
-from arenalab.serving.core.runtime import Runtime, RuntimeDep
+from arenalab.serving.core.limits import IdPath
+from arenalab.serving.core.runtime import RuntimeDep
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
@@ -58,10 +59,6 @@ class MetricOut(BaseModel):
     created_at: datetime
 
 
-async def _run(method: str, session_id: int, runtime: Runtime) -> object:
-    return await asyncio.to_thread(getattr(runtime.session_jobs, method), session_id)
-
-
 @router.post("/training/sessions", status_code=201, response_model=SessionOut)
 async def create_session(body: SessionIn, runtime: RuntimeDep, _: auth.Admin) -> object:
     """Create a session of an experiment (status ``created``)."""
@@ -79,7 +76,7 @@ async def list_sessions(
 @router.get("/training/sessions/{session_id}", response_model=SessionOut)
 async def get_session(session_id: IdPath, runtime: RuntimeDep, _: auth.Admin) -> object:
     """One session, reconciled with its job."""
-    return await _run("refresh", session_id, runtime)
+    return await asyncio.to_thread(runtime.session_jobs.refresh, session_id)
 
 
 class Control(StrEnum):
@@ -96,7 +93,14 @@ async def control_session(
     session_id: IdPath, control: Control, runtime: RuntimeDep, _: auth.Admin
 ) -> object:
     """Start, pause, resume or stop a session; the answer is its new status."""
-    return await _run(control.value, session_id, runtime)
+    jobs = runtime.session_jobs
+    act = {
+        Control.START: jobs.start,
+        Control.PAUSE: jobs.pause,
+        Control.RESUME: jobs.resume,
+        Control.STOP: jobs.stop,
+    }[control]
+    return await asyncio.to_thread(act, session_id)
 
 
 @router.get("/training/sessions/{session_id}/metrics", response_model=list[MetricOut])

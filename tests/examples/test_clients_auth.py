@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from arenalab.client import ApiError, ArenaClient
 from arenalab.envs.arena.spec import OBS_SIZE
 from arenalab.serving.app import create_app
+from arenalab.serving.client import ApiError, ArenaClient
 from arenalab.settings import load_settings
 
 from tests.conftest import free_port

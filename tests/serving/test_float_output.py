@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-from arenalab.env_host import to_json
 from arenalab.floats import shortest_table
 from arenalab.serving.inference.client import to_json_action
+from arenalab.serving.lab.env_host import to_json
 
 from .conftest import SEED_FIGHTER, seed_episode, seed_frame
 

@@ -95,8 +95,8 @@ def test_a_pipelining_client_is_acknowledged_while_it_keeps_sending() -> None:
         sender = asyncio.create_task(stream._acknowledge(socket, pending))
         loop = asyncio.get_running_loop()
         futures = [loop.create_future() for _ in range(4)]
-        for index, future in enumerate(futures):
-            await pending.put((index, future))
+        for future in futures:  # in arrival order: the error names message 2
+            await pending.put(future)
         futures[0].set_result(5)
         futures[1].set_result(5)  # fsynced together with message 0
         await asyncio.sleep(0.01)

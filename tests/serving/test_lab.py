@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import matplotlib.image as mpimg
 import pytest
+from arenalab.registry import Registry
+from arenalab.settings import load_settings
 from fastapi.testclient import TestClient
 
 SEED_EXPERIMENT = {  # seed 004's curl example, verbatim values
@@ -145,7 +147,7 @@ def test_a_bad_seed_is_refused_and_breaks_nothing(lab: TestClient) -> None:
 def test_a_killed_env_host_is_replaced(lab: TestClient) -> None:
     """After the EnvHost actor dies, the next calls reach a new one: no 500 forever."""
     import ray  # noqa: PLC0415 - the session's head is joined by the ray_head fixture
-    from arenalab.env_host import ACTOR_NAME, NAMESPACE  # noqa: PLC0415
+    from arenalab.serving.lab.env_host import ACTOR_NAME, NAMESPACE  # noqa: PLC0415
 
     env_id = lab.post("/api/v1/environments", json={}).json()["id"]
     ray.kill(ray.get_actor(ACTOR_NAME, namespace=NAMESPACE), no_restart=True)
@@ -221,3 +223,34 @@ def test_live_socket_survives_binary_frames_and_huge_ids(lab: TestClient) -> Non
         assert error["type"] == "error" and "session_id" in error["data"]["detail"][0]
         socket.send_json({"type": "subscribe", "channel": "session_updates"})
         assert socket.receive_json()["type"] == "subscribed"
+
+
+def test_session_updates_are_a_snapshot_then_each_change(make_client, data_dir) -> None:
+    """Two lab pages see every session at once, then new sessions and progress as jobs record it."""
+    lab = make_client()
+    experiment_id = lab.post("/api/v1/experiments/", json=SEED_EXPERIMENT).json()["id"]
+    first = lab.post("/api/v1/training/sessions", json={"experiment_id": experiment_id}).json()
+    with lab.websocket_connect("/ws") as page, lab.websocket_connect("/ws") as other_page:
+        for socket in (page, other_page):
+            socket.send_json({"type": "subscribe", "channel": "session_updates"})
+            assert socket.receive_json()["type"] == "subscribed"
+            snapshot = socket.receive_json()
+            assert snapshot["type"] == "session_update" and snapshot["channel"] == "session_updates"
+            created = {"status": "created", "iterations": 0, "env_steps": 0, "error": None}
+            assert snapshot["data"] == {
+                "id": first["id"],
+                "experiment_id": experiment_id,
+                **created,
+            }
+        second = lab.post("/api/v1/training/sessions", json={"experiment_id": experiment_id})
+        assert page.receive_json()["data"]["id"] == second.json()["id"]
+        registry = Registry.from_settings(load_settings(data_dir=data_dir))
+        registry.record_metrics(first["id"], 1, 400, {"episode_return_mean": 1.5})  # as a job does
+        progress = page.receive_json()["data"]
+        assert (progress["id"], progress["iterations"], progress["env_steps"]) == (
+            first["id"],
+            1,
+            400,
+        )
+        seen_by_other = [other_page.receive_json()["data"]["id"] for _ in range(2)]
+        assert seen_by_other == [second.json()["id"], first["id"]]

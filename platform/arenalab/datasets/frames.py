@@ -13,10 +13,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from arenalab.serving.core.limits import Count, Float32, Int64, RowId
+from arenalab.bounds import Count, Float32, Int64, RowId
 
 Vec2 = Annotated[list[Float32], Field(min_length=2, max_length=2)]
-ACTION_SIZE = 4  # move x, move y, attack, block (DESIGN.md 4.3)
+ACTION_SIZE = 4  # move x, move y, attack, block (docs/architecture.md 4.3)
 MAX_ENEMIES = 64
 MAX_OBSERVATION = 4096
 

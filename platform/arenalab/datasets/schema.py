@@ -1,5 +1,12 @@
 """The Parquet layout of game frames: one explicit, versioned pyarrow schema.
 
+The seed's columns are derived from the one declaration of a frame, the API's
+:class:`~arenalab.datasets.frames.FightFrame` (what a game posts is what is stored):
+bounded floats become ``float32``, ints ``int64``, lists of a fixed length fixed-size
+lists, nested models structs; the frame's key, ``(episode_id, frame_number)``, is
+never null. The columns arenalab adds (game, fighter, obs_spec, when it was received,
+the schema version) are declared here.
+
 ``FRAME_SCHEMA_VERSION`` is written into every file's metadata; readers refuse
 files of a newer version (ForwardCompatibilityError) instead of misreading
 them. Bump it, and add a line to the history below, for any column change.
@@ -10,9 +17,15 @@ Version history:
 
 from __future__ import annotations
 
-import pyarrow as pa
+import types
+import typing
+from collections.abc import Sequence
 
-from arenalab.datasets.frames import ACTION_SIZE
+import pyarrow as pa
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from arenalab.datasets.frames import FightFrame
 from arenalab.envs.arena import spec as arena_spec
 from arenalab.storage import Storage
 
@@ -22,30 +35,52 @@ GAME = "arena"
 CUSTOM_OBS_SPEC = "custom"
 DATASETS_DIR = "datasets"
 PARTITION_FORMAT = "date={date}"  # hive partition of received_at's UTC day
+FRAME_KEY = ("episode_id", "frame_number")
+SCALARS = {float: pa.float32(), int: pa.int64()}  # the API bounds them to fit (Float32, Int64)
 
-_VEC2 = pa.list_(pa.float32(), 2)
-ENEMY_TYPE = pa.struct(
-    [
-        pa.field("id", pa.int64()),
-        pa.field("pos", _VEC2),
-        pa.field("health", pa.float32()),
-        pa.field("vel", _VEC2),
+
+def arrow_type(annotation: object, constraints: Sequence[object] = ()) -> pa.DataType:
+    """The Parquet type of a frame field: what its pydantic declaration says it holds."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return pa.struct(arrow_fields(annotation))
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):  # X | None
+        (inner,) = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        return arrow_type(inner, constraints)
+    if typing.get_origin(annotation) is typing.Annotated:  # e.g. Float32, Vec2
+        inner, *metadata = typing.get_args(annotation)
+        return arrow_type(inner, [*constraints, *_flatten(metadata)])
+    if typing.get_origin(annotation) is list:
+        (item,) = typing.get_args(annotation)
+        shortest = max((c.min_length for c in constraints if hasattr(c, "min_length")), default=0)
+        longest = min((c.max_length for c in constraints if hasattr(c, "max_length")), default=-1)
+        return pa.list_(arrow_type(item), longest if shortest == longest else -1)
+    if annotation not in SCALARS:
+        raise TypeError(f"no Parquet column type for {annotation!r}: add it to SCALARS")
+    return SCALARS[annotation]
+
+
+def arrow_fields(model: type[BaseModel]) -> list[pa.Field]:
+    """One column per field of ``model``, in declaration order."""
+    return [
+        pa.field(name, arrow_type(info.annotation, info.metadata), nullable=name not in FRAME_KEY)
+        for name, info in model.model_fields.items()
     ]
-)
+
+
+def _flatten(metadata: Sequence[object]) -> list[object]:
+    """Annotated metadata as constraint objects (a ``Field(...)`` holds a list of them)."""
+    return [
+        constraint
+        for item in metadata
+        for constraint in (item.metadata if isinstance(item, FieldInfo) else [item])
+    ]
+
+
 FRAME_SCHEMA = pa.schema(
     [
         pa.field("game", pa.string(), nullable=False),
         pa.field("fighter_id", pa.int64(), nullable=False),
-        pa.field("episode_id", pa.int64(), nullable=False),
-        pa.field("frame_number", pa.int64(), nullable=False),
-        pa.field("fighter_position", _VEC2),
-        pa.field("fighter_health", pa.float32()),
-        pa.field("fighter_velocity", _VEC2),
-        pa.field("enemies_state", pa.list_(ENEMY_TYPE)),
-        pa.field("action_vector", pa.list_(pa.float32(), ACTION_SIZE)),
-        pa.field("reward_delta", pa.float32()),
-        pa.field("cumulative_reward", pa.float32()),
-        pa.field("observation_vector", pa.list_(pa.float32())),
+        *arrow_fields(FightFrame),
         pa.field("obs_spec", pa.string(), nullable=False),
         pa.field("received_at", pa.timestamp("us", tz="UTC"), nullable=False),
         pa.field("schema_version", pa.int16(), nullable=False),

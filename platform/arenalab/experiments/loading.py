@@ -87,6 +87,19 @@ def build_experiment(
         raise ExperimentError(f"{source}: {exc}") from None
 
 
+def record_fields(experiment: Experiment) -> dict[str, Any]:
+    """The registry columns of an experiment: what ``experiment_from_record`` reads back."""
+    return {
+        "name": experiment.name,
+        "description": experiment.description,
+        "tags": experiment.tags,
+        "preset": experiment.preset,
+        "algorithm": experiment.algorithm.value,
+        "environment": experiment.environment.value,
+        "parameters": experiment.parameters(),
+    }
+
+
 def experiment_from_record(record: ExperimentRow) -> Experiment:
     """Rebuild an experiment from a registry row (its fields plus the ``parameters`` JSON)."""
     data = {

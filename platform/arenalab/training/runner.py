@@ -6,7 +6,7 @@ iteration cap), checkpoint every K iterations and at the end under
 ``{storage}/runs/{name}-{id}``, record every iteration's metrics and the session in the
 registry, then score each trained policy with the one scoring protocol
 (:mod:`arenalab.training.evaluation`: greedy, as ``/act`` serves it, fixed seeds) and
-register it as a model so the "best model" rule (DESIGN.md 4.6) applies. Every
+register it as a model so the "best model" rule (docs/architecture.md 4.6) applies. Every
 ``run.evaluation_every`` iterations a quick evaluation (``run.periodic_evaluation_episodes``)
 joins that iteration's metrics row; the run ends with a learning-curve PNG in its folder,
 and every iteration's metrics go to TensorBoard event files (:mod:`arenalab.training.tensorboard`).
@@ -24,6 +24,7 @@ from typing import Any
 
 from arenalab.cluster import connect_ray
 from arenalab.experiments import Experiment, build_config, stop_criteria
+from arenalab.experiments.loading import record_fields
 from arenalab.experiments.mapping import EPISODES_METRIC, STEPS_METRIC
 from arenalab.registry import ConflictError, Registry
 from arenalab.registry.models import utcnow
@@ -194,15 +195,7 @@ def register_run(
     if session_id is not None:
         session = registry.get_session(session_id)
     else:
-        row = registry.create_experiment(
-            name=experiment.name,
-            description=experiment.description,
-            tags=experiment.tags,
-            preset=experiment.preset,
-            algorithm=experiment.algorithm.value,
-            environment=experiment.environment.value,
-            parameters=experiment.parameters(),
-        )
+        row = registry.create_experiment(**record_fields(experiment))
         session = registry.create_session(
             experiment_id=row.id, fighter_id=fighters[0] if fighters else None, status="created"
         )

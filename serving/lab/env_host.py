@@ -18,11 +18,10 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from pydantic import ValidationError
-
 from arenalab.envs import get_entry
 from arenalab.floats import shortest_list, shortest_scalar
 from arenalab.registry import ConflictError
+from pydantic import ValidationError
 
 ACTOR_NAME = "arenalab-env-host"
 NAMESPACE = "arenalab"

@@ -1,4 +1,4 @@
-"""arenalab.client against a tiny local HTTP server that answers as a saturated arenalab does.
+"""The Python client against a tiny local server that answers as a saturated arenalab does.
 
 The live-server half (the real API on Serve) is in tests/serving/test_policy.py.
 """
@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from arenalab.client import ApiError, ArenaClient, retry_delay
+from arenalab.serving.client import ApiError, ArenaClient, retry_delay
 
 EPISODE = {
     "id": 3, "fighter_id": 1, "episode_number": 1, "opponent_ids": [2], "total_reward": 0.0,

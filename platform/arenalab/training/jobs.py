@@ -1,7 +1,7 @@
 """Training sessions as Ray jobs: the lab's start, pause, resume and stop (seed 004).
 
 A session is a registry row. Starting it submits the very ``arenalab train`` command
-an operator runs (DESIGN.md 2), attached to the row with ``--session``; the job then
+an operator runs (docs/architecture.md 2), attached to the row with ``--session``; the job then
 reports status, progress and metrics to the registry itself. Pausing and stopping
 are ``ray job stop``: the job's SIGTERM handler finishes the iteration and saves a
 checkpoint (its runtime_env sets ``RAY_JOB_STOP_WAIT_TIME_S``), and records
@@ -25,6 +25,8 @@ from arenalab.training.submit import submit_training
 
 ACTIVE = ("starting", "running", "pausing", "stopping")
 """Statuses of a session whose job may still be running."""
+ENDED = ("finished", "stopped", "failed")
+"""Statuses no call moves a session out of (a paused one resumes; these never change)."""
 JOB_ENDED = {"SUCCEEDED", "FAILED", "STOPPED"}
 
 

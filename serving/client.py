@@ -24,8 +24,6 @@ from types import TracebackType
 from typing import Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, TypeAdapter
-
 from arenalab.envs.arena.spec import OBS_SPEC_VERSION
 from arenalab.serving.arena.schemas import (
     BatchAck,
@@ -37,6 +35,7 @@ from arenalab.serving.arena.schemas import (
     ModelOut,
 )
 from arenalab.serving.inference.schemas import ActResponse, BattleActResponse
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 __all__ = [
     "ApiError",
