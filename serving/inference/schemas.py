@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from arenalab.serving.core.limits import Int64, RowId
+from arenalab.bounds import Int64, RowId
 from pydantic import BaseModel, Field, model_validator
 
 MAX_OBS_VALUES = 4096  # one observation; arena-obs-v1 has 49
