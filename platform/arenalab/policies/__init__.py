@@ -2,7 +2,7 @@
 
 Only the RLModule is loaded (no Algorithm, no env runners); what RLlib's connectors do
 around it (observation filters, greedy or sampled actions, unsquashing to the action
-space) is applied here with RLlib's own functions, on numpy batches (DESIGN.md 4.6).
+space) is applied here with RLlib's own functions, on numpy batches (docs/architecture.md 4.6).
 """
 
 from arenalab.policies.best import BestModels

@@ -121,7 +121,7 @@ def cached_onnx(policy: Policy, model: Model, data_dir: Path) -> OnnxExport:
 
 
 def _inline_external_data(path: Path) -> None:
-    """Make sure the weights live inside the .onnx file (DESIGN.md 4.6: one file)."""
+    """Make sure the weights live inside the .onnx file (docs/architecture.md 4.6: one file)."""
     model = onnx.load(str(path), load_external_data=True)
     onnx.save(model, str(path), save_as_external_data=False)
     for stray in path.parent.glob(f"{path.name}.data"):
