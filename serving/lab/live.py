@@ -113,8 +113,9 @@ async def live(socket: WebSocket, runtime: RuntimeDep, _: auth.Admin) -> None:
             try:
                 request = Subscription.model_validate_json(raw)
             except ValidationError as exc:
-                errors = [f"{'.'.join(map(str, e['loc'])) or 'message'}: {e['msg']}"
-                          for e in exc.errors()]  # fmt: skip
+                errors = [
+                    f"{'.'.join(map(str, e['loc'])) or 'message'}: {e['msg']}" for e in exc.errors()
+                ]
                 await outbox.put(message("error", "", {"detail": errors}))
                 continue
             if request.channel not in CHANNELS or request.type not in ("subscribe", "unsubscribe"):

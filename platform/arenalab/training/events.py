@@ -5,9 +5,11 @@ run, so the registry is the event source and any process that reads it (any Serv
 replica) publishes, with no broker to run. A :class:`TrainingFeed` looks every
 ``poll_s`` however many clients read it, and only at what may have changed since its
 last look: sessions created since, sessions that had not ended, and metrics rows past
-its cursor. Readers wait for the next look and take what it published: a slow reader
-gets each session's latest state once (changes coalesce), and metrics rows it has not
-read yet are kept for it (the newest ``kept_rows`` in memory, older ones read again).
+its cursor (every ``FULL_LOOK_EVERY`` looks it reads every session, since an operator's
+``arenalab train --session`` may restart an ended one). Readers wait for the next look
+and take what it published: a slow reader gets each session's latest state once
+(changes coalesce), and metrics rows it has not read yet are kept for it (the newest
+``kept_rows`` in memory, older ones read again).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from arenalab.training.jobs import ENDED
 POLL_S = 0.5
 KEPT_ROWS = 10_000  # metrics rows held for readers that lag behind the feed
 METRICS_PAGE = 500
+FULL_LOOK_EVERY = 20  # looks: an ended session restarted from the CLI shows within ~10 s
 log = logging.getLogger(__name__)
 Event = dict[str, Any]
 Row = tuple[int, int, Event]  # a metrics row: its id, its session, its event
@@ -36,15 +39,24 @@ Row = tuple[int, int, Event]  # a metrics row: its id, its session, its event
 
 def session_event(row: TrainingSession) -> Event:
     """What a ``session_updates`` reader is told about a session."""
-    return {"id": row.id, "experiment_id": row.experiment_id, "status": row.status,
-            "iterations": row.iterations, "env_steps": row.env_steps,
-            "error": row.error}  # fmt: skip
+    return {
+        "id": row.id,
+        "experiment_id": row.experiment_id,
+        "status": row.status,
+        "iterations": row.iterations,
+        "env_steps": row.env_steps,
+        "error": row.error,
+    }
 
 
 def metric_event(row: Metric) -> Event:
     """What a ``metrics`` reader is told about one training iteration."""
-    return {"session_id": row.session_id, "iteration": row.iteration,
-            "env_steps": row.env_steps, "values": row.values}  # fmt: skip
+    return {
+        "session_id": row.session_id,
+        "iteration": row.iteration,
+        "env_steps": row.env_steps,
+        "values": row.values,
+    }
 
 
 @dataclass(frozen=True)
@@ -94,17 +106,19 @@ class TrainingFeed:
                 self._metric_cursor = self._metric_floor = after
             seen = self._looks
             while True:
-                if after >= self._metric_floor:
-                    await self._after(seen)
-                    seen = self._looks
-                    rows = [row for row in self._metrics if row[0] > after]
-                else:  # this reader fell behind what is held: read its rows again
+                if after < self._metric_floor:  # fell behind what is held: read its rows again
                     found = await asyncio.to_thread(
                         self.registry.metrics_after, after, session_id, METRICS_PAGE
                     )
                     rows = [(row.id, row.session_id, metric_event(row)) for row in found]
                     if not found:
                         after = self._metric_floor
+                else:  # every row past ``after`` is held: take them (checked, then read)
+                    rows = [row for row in self._metrics if row[0] > after]
+                    if not rows:
+                        await self._after(seen)
+                        seen = self._looks
+                        continue
                 for row_id, row_session, event in rows:
                     after = row_id
                     if session_id is None or row_session == session_id:
@@ -133,8 +147,11 @@ class TrainingFeed:
     async def _run(self) -> None:
         while True:
             newest = max(self._sessions, default=0)
-            open_ids = [id_ for id_, (_, event) in self._sessions.items()
-                        if event["status"] not in ENDED]  # fmt: skip
+            open_ids = [
+                id_ for id_, (_, event) in self._sessions.items() if event["status"] not in ENDED
+            ]
+            if self._looks % FULL_LOOK_EVERY == 0:
+                newest, open_ids = 0, []  # every session, ended ones included
             try:
                 found = await asyncio.to_thread(self._look, newest, open_ids, self._metric_cursor)
             except Exception:  # a registry hiccup: the next tick tries again

@@ -26,7 +26,7 @@ from arenalab.training.submit import submit_training
 ACTIVE = ("starting", "running", "pausing", "stopping")
 """Statuses of a session whose job may still be running."""
 ENDED = ("finished", "stopped", "failed")
-"""Statuses no call moves a session out of (a paused one resumes; these never change)."""
+"""Statuses no lab call moves a session out of (``arenalab train --session`` may)."""
 JOB_ENDED = {"SUCCEEDED", "FAILED", "STOPPED"}
 
 
