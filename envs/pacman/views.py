@@ -16,13 +16,11 @@ can be scored by a learner on one view and the scripted heuristic on ``pacman-ob
     planes, then the three scalars broadcast as constant planes. RLlib builds a CNN
     encoder for it (``run.conv_filters``).
 ``features`` (``pacman-obs-v3-features``)
-    48 numbers a small MLP learns from: for each move (up, down, left, right)
+    43 numbers a small MLP learns from: for each move (up, down, left, right)
     ``FEATURES`` measured from the cell it leads to, then ``SCALARS``, then ``SURVIVAL``:
     for each action (stay, up, down, left, right) the steps Pac-Man can stay uncaught
     if he plays it now, searched on forks of the game against the scripted ghosts
-    (:mod:`arenalab.envs.pacman.lookahead`), divided by the horizon, then ``ADVISED``:
-    per action, 1 where it survives longest and, of those, starts the shortest safe path
-    to food (the heuristic's rule, vetoed by the lookahead). Far targets (food,
+    (:mod:`arenalab.envs.pacman.lookahead`), divided by the horizon. Far targets (food,
     power pellets) are shortest-path steps divided by the number of open cells (1.0:
     none); ghosts are ``1 / (1 + steps)`` (0: none), so one step nearer is a large change
     exactly where it matters. The first 38 numbers are ``pacman-obs-v2-features``
@@ -79,9 +77,6 @@ SCALARS: tuple[str, ...] = (
 )
 SURVIVAL: tuple[str, ...] = tuple(f"survive_{action}" for action in ("stay", *MOVES))
 """Steps survivable after each action / ``HORIZON``; 1.0: safe for the whole horizon."""
-ADVISED: tuple[str, ...] = tuple(f"advised_{action}" for action in ("stay", *MOVES))
-"""1 on the actions that survive longest and, among them, start the shortest safe path to
-food (all of them when none has one)."""
 FEATURES_V2_LENGTH = len(MOVES) * len(FEATURES) + len(SCALARS)
 """Length of a ``pacman-obs-v2-features`` frame: a v3 frame starts with one."""
 
@@ -102,7 +97,7 @@ def observation_space(option: str, grid_size: int, num_ghosts: int) -> spaces.Bo
         return PacManObsLayout(grid_size).space(num_ghosts)
     ghosts = float(max(1, num_ghosts))
     if option == "features":
-        size = FEATURES_V2_LENGTH + len(SURVIVAL) + len(ADVISED)
+        size = FEATURES_V2_LENGTH + len(SURVIVAL)
         return spaces.Box(0.0, 1.0, (size,), dtype=np.float32)
     side = window_side(grid_size)
     high = np.ones((side, side, len(WINDOW_PLANES) + len(WINDOW_SCALARS)), dtype=np.float32)
@@ -145,7 +140,7 @@ def egocentric_window(game: PacManGame) -> np.ndarray:
 
 
 def features(game: PacManGame) -> np.ndarray:
-    """The ``pacman-obs-v3-features`` vector: FEATURES, SCALARS, SURVIVAL then ADVISED."""
+    """The ``pacman-obs-v3-features`` vector; see ``FEATURES``, ``SCALARS`` and ``SURVIVAL``."""
     maze, size = game.maze, game.config.grid_size
     scale = float(len(maze.open_cells))
     pellets = np.frombuffer(game.pellets, dtype=np.uint8)
@@ -159,7 +154,7 @@ def features(game: PacManGame) -> np.ndarray:
     danger_mask = _mask(dangerous, size)
 
     width = len(FEATURES)
-    out = np.zeros(FEATURES_V2_LENGTH + len(SURVIVAL) + len(ADVISED), dtype=np.float32)
+    out = np.zeros(FEATURES_V2_LENGTH + len(SURVIVAL), dtype=np.float32)
     safe = []
     for m in range(len(MOVES)):
         row = out[m * width : (m + 1) * width]
@@ -190,19 +185,8 @@ def features(game: PacManGame) -> np.ndarray:
     out[base + 3] = game.remaining / max(1, len(maze.open_cells))
     out[base + 4] = _closeness(here, danger_mask, offset=0)
     out[base + 5] = _nearest(here, pellets == POWER, scale, offset=0)
-    surviving = survival(game)
-    at = FEATURES_V2_LENGTH
-    out[at : at + len(SURVIVAL)] = np.asarray(surviving, dtype=np.float32) / HORIZON
-    out[at + len(SURVIVAL) :] = _advised(surviving, [np.inf, *safe])
+    out[FEATURES_V2_LENGTH:] = np.asarray(survival(game), dtype=np.float32) / HORIZON
     return out
-
-
-def _advised(surviving: list[int], safe_steps: list[float]) -> list[float]:
-    """Per action: 1 if it survives longest and, of those, is nearest food on a safe path."""
-    longest = max(surviving)
-    candidates = [a for a, steps in enumerate(surviving) if steps == longest]
-    nearest = min(safe_steps[a] for a in candidates)
-    return [float(a in candidates and safe_steps[a] == nearest) for a in range(len(surviving))]
 
 
 def _closeness(dist: np.ndarray, targets: np.ndarray, *, offset: int) -> float:

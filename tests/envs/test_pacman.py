@@ -250,7 +250,7 @@ def test_multi_agent_needs_a_ghost() -> None:
 @pytest.mark.parametrize(
     ("option", "shape"),
     [("planes", (7 * 100 + 4,)), ("egocentric", (5 * 19 * 19 + 3,)), ("image", (19, 19, 8)),
-     ("features", (48,))],
+     ("features", (43,))],
 )  # fmt: skip
 def test_every_observation_option_has_its_space_and_stays_in_it(option: str, shape: tuple) -> None:
     """Each ``observation`` option publishes its shape, and every observation lies in the Box."""
