@@ -26,7 +26,6 @@ from arenalab.serving.inference.protocol import ActGroup, ActOutcome, PolicyArgs
 from arenalab.serving.inference.schemas import (
     ActRequest,
     BattleActRequest,
-    FighterAction,
     ModelRef,
 )
 from fastapi import HTTPException
@@ -96,6 +95,7 @@ class PolicyClient:
         self._registry = registry
         self._best = best
         self._models: dict[int, ModelRef] = {}
+        self._dumped: dict[int, dict] = {}  # ModelRef fields as JSON, per model id
         self._serving: dict[int, ModelRef] = {}  # per fighter: the model answering for it
         self._warming: dict[int, asyncio.Future[None]] = {}  # new best models being loaded
 
@@ -171,8 +171,15 @@ class PolicyClient:
             raise invalid(loc, outcome.error)
         return [to_json_action(action) for action in outcome.actions]
 
-    async def act_battle(self, request: BattleActRequest) -> list[FighterAction]:
-        """Each fighter's action from its own best model, all in one call of the policies."""
+    def answer(self, model: ModelRef, **fields: object) -> dict:
+        """A JSON-ready answer naming ``model`` (its fields dumped once per model)."""
+        dumped = self._dumped.get(model.model_id)
+        if dumped is None:
+            dumped = self._dumped[model.model_id] = model.model_dump(mode="json")
+        return {**dumped, **fields}
+
+    async def act_battle(self, request: BattleActRequest) -> list[dict]:
+        """Each fighter's action (FighterAction as JSON) from its own best model, in one call."""
         models = [await self.best_model(f.fighter_id) for f in request.fighters]  # no tasks
         groups = [
             ActGroup(
@@ -191,9 +198,7 @@ class PolicyClient:
                     loc, f"fighter {fighter.fighter_id}: {outcome.error}", fighter.fighter_id
                 )
             action = to_json_action(outcome.actions[0])
-            actions.append(
-                FighterAction(fighter_id=fighter.fighter_id, action=action, **model.model_dump())
-            )
+            actions.append(self.answer(model, fighter_id=fighter.fighter_id, action=action))
         return actions
 
     async def onnx(self, model_id: int) -> tuple[bytes, float]:

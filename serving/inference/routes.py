@@ -10,6 +10,7 @@ lookups live in :mod:`arenalab.serving.inference.client`, the models in this rep
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import Annotated
 
 from arenalab.serving.core import auth
@@ -34,15 +35,22 @@ ONNX_MEDIA_TYPE = "application/octet-stream"
 
 async def _act(
     client: PolicyClient, model: ModelRef, body: ActRequest, fighter_id: int | None = None
-) -> ActResponse:
+) -> Response:
     actions = await client.act_one(model, body)
-    single = body.observation is not None
-    return ActResponse(
-        fighter_id=fighter_id,
-        action=actions[0] if single else None,
-        actions=None if single else actions,
-        **model.model_dump(),
-    )
+    fields = {"action": actions[0]} if body.observation is not None else {"actions": actions}
+    if fighter_id is not None:
+        fields["fighter_id"] = fighter_id
+    return _json(client.answer(model, **fields))
+
+
+def _json(body: dict) -> Response:
+    """The answer as its response model would serialize it, without a second validation.
+
+    FastAPI validates and dumps a returned model again against ``response_model``; these
+    answers are built from validated parts, and on the per-request path that pass costs
+    as much as the forward pass. The route's ``response_model`` still documents them.
+    """
+    return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")
 
 
 @router.post(
@@ -50,7 +58,7 @@ async def _act(
 )
 async def act_as_fighter(
     fighter_id: IdPath, body: ActRequest, _: auth.Admin, client: PolicyDep
-) -> ActResponse:
+) -> Response:
     """The action of the fighter's best model (the answer names the model that acted)."""
     try:
         return await _act(client, await client.best_model(fighter_id), body, fighter_id)
@@ -59,10 +67,10 @@ async def act_as_fighter(
 
 
 @router.post("/act", response_model=BattleActResponse)
-async def act_battle(body: BattleActRequest, _: auth.Admin, client: PolicyDep) -> BattleActResponse:
+async def act_battle(body: BattleActRequest, _: auth.Admin, client: PolicyDep) -> Response:
     """Every AI fighter of a battle in one request, each with its own best model."""
     try:
-        return BattleActResponse(actions=await client.act_battle(body))
+        return _json({"actions": await client.act_battle(body)})
     except ActError as exc:
         raise exc.http() from None
 
@@ -95,7 +103,7 @@ async def model_onnx(model_id: IdPath, _: auth.Admin, client: PolicyDep) -> Resp
 )
 async def act_as_model(
     model_id: IdPath, body: ActRequest, _: auth.Admin, client: PolicyDep
-) -> ActResponse:
+) -> Response:
     """The action of any registered model (the lab compares checkpoints with it)."""
     try:
         return await _act(client, await client.model(model_id), body)
