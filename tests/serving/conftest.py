@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from arenalab.datasets import FightFrame
 from arenalab.serving.app import create_app
 from arenalab.settings import load_settings
 from fastapi.testclient import TestClient
@@ -27,16 +29,11 @@ def seed_episode(fighter_id: int) -> dict:
 
 
 def seed_frame(episode_id: int, frame_number: int, obs_len: int = 64) -> dict:
-    """Body of the seed's ``recordFrame``."""
+    """Body of the seed's ``recordFrame`` (the frame model's documented example)."""
     return {
+        **copy.deepcopy(FightFrame.model_config["json_schema_extra"]["example"]),
         "episode_id": episode_id,
         "frame_number": frame_number,
-        "fighter_position": [0.0, 5.0],
-        "fighter_health": 100.0,
-        "fighter_velocity": [1.0, 0.5],
-        "enemies_state": [{"id": 2, "pos": [10.0, 0.0], "health": 90}],
-        "action_vector": [1.0, 0.0, 0.0, 0],
-        "reward_delta": 1.0,
         "cumulative_reward": float(frame_number),
         "observation_vector": [0.0, 0.05, 1.0] + [0.5] * (obs_len - 3),
     }
