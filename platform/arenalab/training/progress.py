@@ -165,7 +165,12 @@ def estimate_eta(
 
 
 def iteration_metrics(result: Mapping[str, Any]) -> dict[str, float]:
-    """The figures worth keeping from an RLlib result: returns, lengths, losses, timings."""
+    """The figures worth keeping from an RLlib result: returns, lengths, losses, timings.
+
+    A league run also keeps its training win rate per kind of opponent
+    (``opponents/<kind>/win_rate``: heuristic, random, league), so the lab's metrics
+    channel shows whether the learner beats its past selves.
+    """
     runners = result.get("env_runners", {})
     values: dict[str, Any] = {
         "episode_return_mean": runners.get("episode_return_mean"),
@@ -176,6 +181,9 @@ def iteration_metrics(result: Mapping[str, Any]) -> dict[str, float]:
     }
     for module, ret in runners.get("module_episode_returns_mean", {}).items():
         values[f"{module}/episode_return_mean"] = ret
+    for kind, stats in runners.get("opponents", {}).items():
+        if isinstance(stats, Mapping):
+            values[f"opponents/{kind}/win_rate"] = stats.get("win_rate")
     for module, stats in result.get("learners", {}).items():
         if isinstance(stats, Mapping):
             for name in ("total_loss", "policy_loss", "vf_loss", "entropy", "qf_loss"):

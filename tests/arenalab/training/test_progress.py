@@ -7,7 +7,7 @@ import pickle
 from dataclasses import dataclass, field
 from typing import Any
 
-from arenalab.training.progress import Progress, ProgressDisplay
+from arenalab.training.progress import Progress, ProgressDisplay, iteration_metrics
 from rich.console import Console
 
 
@@ -88,3 +88,17 @@ def test_sweep_trials_report_start_results_and_end_with_the_sweep_counts(monkeyp
     restored = pickle.loads(pickle.dumps(callback))  # Tune saves callbacks with the sweep
     restored.on_trial_complete(0, trials, first)
     assert len(lines) == 5 and lines[4].startswith("t_00000  finished")
+
+
+def test_a_league_iteration_keeps_its_win_rate_per_kind_of_opponent() -> None:
+    """The metrics channel shows how often the learner beat the heuristic and its past selves."""
+    result = {
+        "env_runners": {
+            "episode_return_mean": 3.5,
+            "opponents": {"heuristic": {"win_rate": 0.75}, "league": {"win_rate": 0.5}},
+        }
+    }
+    metrics = iteration_metrics(result)
+    assert metrics["opponents/heuristic/win_rate"] == 0.75
+    assert metrics["opponents/league/win_rate"] == 0.5
+    assert metrics["episode_return_mean"] == 3.5
