@@ -211,9 +211,7 @@ def sweep_dirs(sweep: SweepDir, trial_id: str) -> Any:
 
 def reported(log: Path) -> dict[str, int]:
     """Trial id -> last iteration it reported, from the live progress lines."""
-    import re
-
-    lines = re.findall(r"\] (\S+) iter +(\d+) ", log.read_text())
+    lines = re.findall(r"^(\S+)  iter +(\d+)  ", log.read_text(), re.MULTILINE)
     return {trial: int(iteration) for trial, iteration in lines}
 
 
