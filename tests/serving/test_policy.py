@@ -273,6 +273,8 @@ def test_hot_reload_switches_models_without_a_failed_request(served: Served) -> 
     """A new best model answers within seconds while requests keep flowing, none failing."""
     fighter = served.registry.create_fighter("reloaded.glb", {"obs_spec": OBS_SPEC_VERSION}).id
     old = served.model_row(served.trained_checkpoint, fighter, 1000.0)
+    first = _post(served, f"/api/fighters/{fighter}/act", {"observation": [0.2] * OBS_SIZE})
+    assert first.json()["model_id"] == old  # loaded and answering before the switch
     seen: list[tuple[int, int]] = []
     stop = threading.Event()
 
