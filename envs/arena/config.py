@@ -49,7 +49,7 @@ class ArenaConfig(EnvSettings):
     ``opponent_policy`` only matter to the single-agent view: the learner is the fighter
     the agent controls, every other fighter follows ``opponent_policy`` ("heuristic",
     "random", "mixed": one of those two per episode, "league": the heuristic in half the
-    episodes, else random or a frozen past version of the learner, or any callable
+    episodes, random or a frozen past version of the learner in a quarter each, or any callable
     mapping an observation vector to an action).
     ``obs_spec`` chooses the layout every fighter observes: ``arena-obs-v2`` (default)
     or ``arena-obs-v1`` (models and data from before v2). ``action_set`` chooses what

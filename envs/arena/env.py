@@ -58,9 +58,10 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
     Opponents follow ``opponent_policy``: "heuristic" (attack the weakest, guard while
     cooling down or low; one instance per opponent), "random", "mixed" (each episode
     draws one of the two), "league" (the self-play league: half the episodes the
-    heuristic, the others random or one of the last ``LEAGUE_SIZE`` policies handed to
-    :meth:`join_league`, with equal odds), or a callable ``observation -> action`` such
-    as a frozen policy (shared by all opponents; it sees the ``obs_spec`` layout too).
+    heuristic, a quarter random, a quarter one of the last ``LEAGUE_SIZE`` policies
+    handed to :meth:`join_league`; random the other half until one joins), or a
+    callable ``observation -> action`` such as a frozen policy (shared by all
+    opponents; it sees the ``obs_spec`` layout too).
     ``info["opponent"]`` names the episode's: "heuristic", "random", "league" or
     "custom".
 
@@ -167,13 +168,13 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
     def _draw_opponents(self) -> tuple[str, dict[int, Policy]]:
         """This episode's opponent: its name and the policy of every opponent seat."""
         policy, pools, rng = self.config.opponent_policy, self._pools, self.np_random
-        if policy == LEAGUE:  # the heuristic half the time, else random or a member
+        if policy == LEAGUE:  # heuristic 1/2, random 1/4, the members 1/4 between them
             if rng.random() < 0.5:
                 return MIXED_POLICIES[0], pools[0]
-            member = int(rng.integers(1 + len(self._league))) - 1
-            if member >= 0:
-                return LEAGUE, dict.fromkeys(pools[0], self._league[member])
-            return MIXED_POLICIES[1], pools[1]
+            if not self._league or rng.random() < 0.5:
+                return MIXED_POLICIES[1], pools[1]
+            member = self._league[int(rng.integers(len(self._league)))]
+            return LEAGUE, dict.fromkeys(pools[0], member)
         pick = int(rng.integers(len(pools))) if len(pools) > 1 else 0
         name = policy if isinstance(policy, str) else "custom"
         return (MIXED_POLICIES[pick] if policy == MIXED else name), pools[pick]

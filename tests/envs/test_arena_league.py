@@ -54,7 +54,7 @@ def test_without_members_the_league_plays_the_two_anchors() -> None:
 
 
 def test_a_member_plays_its_share_of_episodes_and_every_step_of_them() -> None:
-    """The heuristic keeps half the episodes; random and the member split the rest."""
+    """The heuristic keeps half the episodes; random and the members a quarter each."""
     env = league_arena()
     member = Member()
     env.join_league(member)

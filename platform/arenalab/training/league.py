@@ -2,13 +2,13 @@
 
 An ``opponents: league`` experiment trains one fighter in the single-agent arena with
 ``opponent_policy="league"``: each episode's opponent is the scripted heuristic (half
-the episodes: the anchor every fighter is scored against), the random fighter, or one
-of the last ``LEAGUE_SIZE`` frozen copies of the learner. Every ``REFRESH_EVERY``
-iterations :class:`LeagueRefresh` freezes the learner's actor (read from the learner
-group, the trained weights) into a :class:`~arenalab.envs.arena.frozen.FrozenFighter`
-and hands it to every env of every env runner. The league thus trains at the
-single-agent arena's speed, with the learner as the one RLModule that checkpoints,
-serves and exports.
+the episodes: the anchor every fighter is scored against), the random fighter (a
+quarter) or one of the last ``LEAGUE_SIZE`` frozen copies of the learner (a quarter).
+Every ``REFRESH_EVERY`` iterations :class:`LeagueRefresh` freezes the learner's actor
+(read from the learner group, the trained weights) into a
+:class:`~arenalab.envs.arena.frozen.FrozenFighter` and hands it to every env of every
+env runner. The league thus trains at the single-agent arena's speed, with the learner
+as the one RLModule that checkpoints, serves and exports.
 """
 
 from __future__ import annotations
