@@ -35,7 +35,6 @@ class EnvSpec:
     mapping: Callable[..., str] | None = None
     obs_spec: str = "custom"
     fighter_of: dict[str, int] = field(default_factory=dict)
-    scripted: dict[str, str] = field(default_factory=dict)  # module id -> "module:Class"
     league: bool = False
     """Self-play league: snapshots of the learner join the env's opponents (training.league)."""
 
