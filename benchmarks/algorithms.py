@@ -161,9 +161,14 @@ def a2c_peer(steps: int, seed: int) -> dict[str, Any]:
 
     env = make_vec_env(A2C_ENV, n_envs=A2C_ENVS, seed=seed)
     model = A2C(
-        "MlpPolicy", env, seed=seed, device="cpu", verbose=0,
-        policy_kwargs={"net_arch": {"pi": HIDDEN, "vf": HIDDEN}}, **A2C_HYPER,
-    )  # fmt: skip
+        "MlpPolicy",
+        env,
+        seed=seed,
+        device="cpu",
+        verbose=0,
+        policy_kwargs={"net_arch": {"pi": HIDDEN, "vf": HIDDEN}},
+        **A2C_HYPER,
+    )
     return peer(A2C_ENV, model, steps)
 
 
@@ -206,9 +211,15 @@ def td3_peer(steps: int, seed: int) -> dict[str, Any]:
     dims = env.action_space.shape[0]  # SB3 adds the noise to the normalized action, too
     noise = NormalActionNoise(np.zeros(dims), TD3_ACTION_NOISE * np.ones(dims))
     model = TD3(
-        "MlpPolicy", env, seed=seed, device="cpu", verbose=0, action_noise=noise,
-        policy_kwargs={"net_arch": HIDDEN}, **TD3_HYPER,
-    )  # fmt: skip
+        "MlpPolicy",
+        env,
+        seed=seed,
+        device="cpu",
+        verbose=0,
+        action_noise=noise,
+        policy_kwargs={"net_arch": HIDDEN},
+        **TD3_HYPER,
+    )
     return peer(TD3_ENV, model, steps)
 
 

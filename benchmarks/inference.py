@@ -70,8 +70,14 @@ def battle_body(fighters: list[int], frame: int | None = None) -> bytes:
     return json.dumps(body | ({"frame": frame} if frame is not None else {})).encode()
 
 
-async def stream(url: str, message: Callable[[int, int], bytes], sockets: int, seconds: float,
-                 hz: float | None = None, window: int = 4) -> Result:  # fmt: skip
+async def stream(
+    url: str,
+    message: Callable[[int, int], bytes],
+    sockets: int,
+    seconds: float,
+    hz: float | None = None,
+    window: int = 4,
+) -> Result:
     """One socket per battle: closed loop (``window`` in flight) or one message every 1/hz s."""
     result, start = Result(), time.perf_counter() + 0.2
 
@@ -121,8 +127,10 @@ def fighters_at_60hz(run: Callable[[int], Result], per_unit: int) -> dict:
         achieved = summary["frames_per_s"] / (fighters * 60)
         served = achieved >= 0.95 and summary["errors"] == 0
         trials.append({"fighters": fighters, "achieved_ratio": round(achieved, 3), **summary})
-        log(f"    {fighters:4d} fighters: {summary['frames_per_s']:7.0f}/{fighters * 60} "
-            f"actions/s, p99 {summary['p99_ms']:.1f} ms")  # fmt: skip
+        log(
+            f"    {fighters:4d} fighters: {summary['frames_per_s']:7.0f}/{fighters * 60} "
+            f"actions/s, p99 {summary['p99_ms']:.1f} ms"
+        )
         for bound in P99_BOUNDS_MS:
             within[bound] = within[bound] and served and summary["p99_ms"] < bound
             held[bound] = fighters if within[bound] else held[bound]
@@ -146,8 +154,10 @@ def in_process(checkpoint: Path, seconds: float, workdir: Path) -> dict:
     torch.set_num_threads(1)
     policy = Policy.from_checkpoint(checkpoint)
     session = open_session(export_onnx(policy, workdir / "in-process.onnx").path)
-    runtimes = {"torch": lambda obs: policy.act(obs),
-                "onnx": lambda obs: session.run(["action"], {"obs": obs})}  # fmt: skip
+    runtimes = {
+        "torch": lambda obs: policy.act(obs),
+        "onnx": lambda obs: session.run(["action"], {"obs": obs}),
+    }
     out: dict = {}
     for runtime, act in runtimes.items():
         for name, rows in (("single", 1), ("battle_of_8", BATTLE)):
@@ -168,8 +178,16 @@ def in_process(checkpoint: Path, seconds: float, workdir: Path) -> dict:
 def run_peer(checkpoint: Path, seconds: float) -> dict:
     """The plain FastAPI + torch peer in its own process."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, str(HERE / "inference_peer.py"), "--port", str(port),
-                             "--checkpoint", str(checkpoint)])  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(HERE / "inference_peer.py"),
+            "--port",
+            str(port),
+            "--checkpoint",
+            str(checkpoint),
+        ]
+    )
     try:
         wait_ready(f"http://127.0.0.1:{port}/docs")
         make = lambda c, i: ("/act", one_body(c), 1)  # noqa: E731
@@ -198,24 +216,37 @@ def setup_models(settings: object) -> tuple[list[int], list[int], Path]:
     registry = Registry.from_settings(settings)
     meta = {"obs_spec": OBS_SPEC_VERSION}
     fighters = [registry.create_fighter(f"bench-{i}.glb", meta).id for i in range(BATTLE)]
-    experiment = Experiment.model_validate({
-        "name": "inference-bench", "environment": "arena",
-        "game": {"fighters": [fighters[0]], "max_steps": 40},
-        "training": {"batch_size": 64, "buffer_size": 256, "episodes": 1},
-        "resources": {"num_env_runners": 0},
-        "run": {"max_iterations": 1, "evaluation_episodes": 1},
-    })  # fmt: skip
+    experiment = Experiment.model_validate(
+        {
+            "name": "inference-bench",
+            "environment": "arena",
+            "game": {"fighters": [fighters[0]], "max_steps": 40},
+            "training": {"batch_size": 64, "buffer_size": 256, "episodes": 1},
+            "resources": {"num_env_runners": 0},
+            "run": {"max_iterations": 1, "evaluation_episodes": 1},
+        }
+    )
     base = registry.get_model(train(experiment, iterations=1, settings=settings).models[0].model_id)
     models = [base.id]
     for fighter in fighters[1:]:
-        row = registry.register_model(fighter_id=fighter, algorithm=base.algorithm,
-                                      env_id=base.env_id, obs_spec=base.obs_spec,
-                                      module_id=base.module_id, checkpoint_uri=base.checkpoint_uri,
-                                      rating=1000.0)  # fmt: skip
+        row = registry.register_model(
+            fighter_id=fighter,
+            algorithm=base.algorithm,
+            env_id=base.env_id,
+            obs_spec=base.obs_spec,
+            module_id=base.module_id,
+            checkpoint_uri=base.checkpoint_uri,
+            rating=1000.0,
+        )
         models.append(row.id)
     for model in models:  # scored as an evaluation would: this measures serving, not skill
-        registry.set_model_scores(model, protocol="inference-bench", beats_random=True,
-                                  eval_episodes=BEST_MIN_EPISODES, rating=1000.0)  # fmt: skip
+        registry.set_model_scores(
+            model,
+            protocol="inference-bench",
+            beats_random=True,
+            eval_episodes=BEST_MIN_EPISODES,
+            rating=1000.0,
+        )
     return fighters, models, Path(base.checkpoint_uri)
 
 
@@ -239,30 +270,36 @@ def measure(port: int, fighters: list[int], seconds: float, prefixes: dict[str, 
     """Closed loop per path and client count for each route prefix, then fighters at 60 Hz."""
     ws = f"ws://127.0.0.1:{port}"
     paths = {
-        "single": lambda prefix: lambda c, i: (
-            f"{prefix}/fighters/{fighters[c % BATTLE]}/act", one_body(c), 1),
+        "single": lambda prefix: (
+            lambda c, i: (f"{prefix}/fighters/{fighters[c % BATTLE]}/act", one_body(c), 1)
+        ),
         "battle": lambda prefix: lambda c, i: (f"{prefix}/act", battle_body(fighters), BATTLE),
-    }  # fmt: skip
+    }
     message = lambda c, i: battle_body(fighters, i)  # noqa: E731
     out: dict = {key: {} for key in prefixes}
     for path in ("single", "battle", "stream"):
         for clients in CLIENTS:
             for key, prefix in prefixes.items():
                 if path == "stream":
-                    result = asyncio.run(stream(f"{ws}{prefix}/act/stream", message, clients,
-                                                seconds))  # fmt: skip
+                    result = asyncio.run(
+                        stream(f"{ws}{prefix}/act/stream", message, clients, seconds)
+                    )
                 else:
-                    result = asyncio.run(closed_loop("127.0.0.1", port, paths[path](prefix),
-                                                     clients, seconds))  # fmt: skip
+                    result = asyncio.run(
+                        closed_loop("127.0.0.1", port, paths[path](prefix), clients, seconds)
+                    )
                 out[key].setdefault(path, {})[clients] = summary = summary_of(result)
-                log(f"  {key} {path} c={clients}: {summary['actions_per_s']:7.0f} actions/s "
-                    f"p50 {summary['p50_ms']} p99 {summary['p99_ms']} ms")  # fmt: skip
+                log(
+                    f"  {key} {path} c={clients}: {summary['actions_per_s']:7.0f} actions/s "
+                    f"p50 {summary['p50_ms']} p99 {summary['p99_ms']} ms"
+                )
     out["fighters_60hz"] = {}
     for path in ("single", "battle", "stream"):
         log(f"  {path}: fighters at 60 Hz")
         if path == "stream":
-            run = lambda n: asyncio.run(stream(f"{ws}/api/act/stream", message, n, seconds,  # noqa: E731
-                                               hz=60))  # fmt: skip
+            run = lambda n: asyncio.run(  # noqa: E731
+                stream(f"{ws}/api/act/stream", message, n, seconds, hz=60)
+            )
         else:
             run = lambda n, p=path: asyncio.run(  # noqa: E731
                 open_loop("127.0.0.1", port, paths[p]("/api"), n, seconds)
@@ -296,8 +333,11 @@ def run_arenalab(seconds: float, workdir: Path) -> tuple[dict, Path]:
         for placement in PLACEMENTS:
             if placement != "ingress":
                 serve.delete(APP_NAME)
-                args = IngressArgs(settings=shareable(settings)[0], mounts=mounts,
-                                   policy=PolicyArgs(placement=placement))  # fmt: skip
+                args = IngressArgs(
+                    settings=shareable(settings)[0],
+                    mounts=mounts,
+                    policy=PolicyArgs(placement=placement),
+                )
                 serve.run(build_app(args), name=APP_NAME, route_prefix="/")
                 assert bound_ports() == [port], bound_ports()
                 wait_ready(f"{url}/health")
@@ -322,27 +362,36 @@ def ratios(report: dict) -> dict:
     held = {
         f"p99_under_{bound}ms": {
             "peer": peer["fighters_60hz"][f"p99_under_{bound}ms"],
-            **{f"{placement} {path}": table[f"p99_under_{bound}ms"]
-               for placement, paths in ours["fighters_60hz"].items()
-               for path, table in paths.items()},
+            **{
+                f"{placement} {path}": table[f"p99_under_{bound}ms"]
+                for placement, paths in ours["fighters_60hz"].items()
+                for path, table in paths.items()
+            },
         }
         for bound in P99_BOUNDS_MS
-    }  # fmt: skip
+    }
     share = {
         placement: {
-            path: {c: round(ours[placement][path][c]["actions_per_s"]
-                            / max(ours["ceiling"][path][c]["actions_per_s"], 1e-9), 3)
-                   for c in ours[placement][path]}
+            path: {
+                c: round(
+                    ours[placement][path][c]["actions_per_s"]
+                    / max(ours["ceiling"][path][c]["actions_per_s"], 1e-9),
+                    3,
+                )
+                for c in ours[placement][path]
+            }
             for path in ours[placement]
         }
         for placement in PLACEMENTS
-    }  # fmt: skip
+    }
     peer_best = max(v["actions_per_s"] for v in peer["closed_loop"].values())
     vs_peer = {
-        placement: {path: round(max(v["actions_per_s"] for v in table.values()) / peer_best, 2)
-                    for path, table in ours[placement].items()}
+        placement: {
+            path: round(max(v["actions_per_s"] for v in table.values()) / peer_best, 2)
+            for path, table in ours[placement].items()
+        }
         for placement in PLACEMENTS
-    }  # fmt: skip
+    }
     at_50 = held["p99_under_50ms"]
     return {
         "fighters_at_60hz": held,
@@ -375,14 +424,23 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
     options = parser.parse_args()
     report: dict = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "note": "client, server and other sessions' trainings share the machine's "
-                            "cores: see the load averages"},
-        "setup": {"seconds": options.seconds, "observation_floats": OBS_LEN,
-                  "fighters_per_battle": BATTLE, "clients": CLIENTS,
-                  "p99_bounds_ms": P99_BOUNDS_MS, "ingress": "direct", "placements": PLACEMENTS},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "note": "client, server and other sessions' trainings share the machine's "
+            "cores: see the load averages",
+        },
+        "setup": {
+            "seconds": options.seconds,
+            "observation_floats": OBS_LEN,
+            "fighters_per_battle": BATTLE,
+            "clients": CLIENTS,
+            "p99_bounds_ms": P99_BOUNDS_MS,
+            "ingress": "direct",
+            "placements": PLACEMENTS,
+        },
         "load_average_at_start": os.getloadavg(),
-    }  # fmt: skip
+    }
     with tempfile.TemporaryDirectory(prefix="arenalab-inference-") as tmp:
         report["arenalab"], checkpoint = run_arenalab(options.seconds, Path(tmp))
         log("baselines")

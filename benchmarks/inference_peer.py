@@ -44,5 +44,10 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--checkpoint", type=Path, required=True)
     options = parser.parse_args()
-    uvicorn.run(create_app(options.checkpoint), host="127.0.0.1", port=options.port,
-                log_level="warning", access_log=False)  # fmt: skip
+    uvicorn.run(
+        create_app(options.checkpoint),
+        host="127.0.0.1",
+        port=options.port,
+        log_level="warning",
+        access_log=False,
+    )

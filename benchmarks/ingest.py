@@ -128,8 +128,9 @@ def shapes(episodes: list[int]) -> dict:
     }
 
 
-def measure(host: str, port: int, prefix: str, path: str, clients: int, episodes: list[int],
-            seconds: float) -> dict:  # fmt: skip
+def measure(
+    host: str, port: int, prefix: str, path: str, clients: int, episodes: list[int], seconds: float
+) -> dict:
     """One closed-loop measurement of a path."""
     make = shapes(episodes)[path]
     if path == "stream":
@@ -161,10 +162,13 @@ def fighters_held(host: str, port: int, route: str, episodes_for, seconds: float
         summary = result.summary()
         per_fighter = summary["requests_per_s"] / n
         ok = per_fighter >= HELD * 60 and summary["p99_ms"] < 100 and summary["errors"] == 0
-        trials.append({"fighters": n, "frames_per_s_per_fighter": round(per_fighter, 1),
-                       **summary, "ok": ok})  # fmt: skip
-        log(f"    {n:3d} fighters: {per_fighter:5.1f} frames/s each, p50 {summary['p50_ms']} "
-            f"p99 {summary['p99_ms']} ms {'ok' if ok else 'FAIL'}")  # fmt: skip
+        trials.append(
+            {"fighters": n, "frames_per_s_per_fighter": round(per_fighter, 1), **summary, "ok": ok}
+        )
+        log(
+            f"    {n:3d} fighters: {per_fighter:5.1f} frames/s each, p50 {summary['p50_ms']} "
+            f"p99 {summary['p99_ms']} ms {'ok' if ok else 'FAIL'}"
+        )
         if ok and all(trial["ok"] for trial in trials):
             best = n
         if per_fighter < 30:
@@ -191,13 +195,15 @@ def pacing_alone(units: int, seconds: float) -> float:
     return round(asyncio.run(run()) / seconds / units, 1)
 
 
-def closed_single(host: str, port: int, prefix: str, episodes_for, seconds: float,
-                  name: str) -> dict:  # fmt: skip
+def closed_single(
+    host: str, port: int, prefix: str, episodes_for, seconds: float, name: str
+) -> dict:
     """One frame per POST, back to back, at each concurrency."""
     out = {}
     for clients in CONCURRENCY:
-        out[clients] = measure(host, port, prefix, "single", clients, episodes_for(clients),
-                               seconds)  # fmt: skip
+        out[clients] = measure(
+            host, port, prefix, "single", clients, episodes_for(clients), seconds
+        )
         log(f"  {name} single c={clients}: {out[clients]}")
     return out
 
@@ -206,8 +212,18 @@ def run_peer(mode: str, seconds: float, workdir: Path, fighters: bool) -> dict:
     """The seed-style peer in its own process, with one SQLite setting."""
     port = free_port()
     db = workdir / f"peer-{mode}.db"
-    proc = subprocess.Popen([sys.executable, str(HERE / "seed_peer.py"), "--port", str(port),
-                             "--db", str(db), "--sqlite", mode])  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(HERE / "seed_peer.py"),
+            "--port",
+            str(port),
+            "--db",
+            str(db),
+            "--sqlite",
+            mode,
+        ]
+    )
     counter = iter(range(10**6, 10**9))
     episodes_for = lambda n: [next(counter) for _ in range(n)]  # noqa: E731 - no registry
     try:
@@ -218,8 +234,9 @@ def run_peer(mode: str, seconds: float, workdir: Path, fighters: bool) -> dict:
             out["fighters_60hz"] = fighters_held(
                 "127.0.0.1", port, "/api/fight-frames", episodes_for, seconds
             )
-        out["closed_loop"] = closed_single("127.0.0.1", port, "/api", episodes_for, seconds,
-                                           f"peer[{mode}]")  # fmt: skip
+        out["closed_loop"] = closed_single(
+            "127.0.0.1", port, "/api", episodes_for, seconds, f"peer[{mode}]"
+        )
         return out
     finally:
         proc.terminate()
@@ -244,31 +261,42 @@ def run_arenalab(durability: str, seconds: float, workdir: Path, ceiling: bool) 
             http_options={"host": "127.0.0.1", "port": free_port()},
             logging_config=LoggingConfig(enable_access_log=False),
         )
-        settings = {"data_dir": str(workdir / f"arenalab-{durability}"),
-                    "ingest_durability": durability}  # fmt: skip
+        settings = {
+            "data_dir": str(workdir / f"arenalab-{durability}"),
+            "ingest_durability": durability,
+        }
         args = IngressArgs(settings=settings, mounts=["ingest_ceiling:mount"])
         serve.run(build_app(args), name="arenalab", route_prefix="/")
         url = f"http://127.0.0.1:{port}"
         wait_ready(f"{url}/health")
         episodes = Episodes(url)
         name = f"arenalab[{durability}]"
-        out: dict = {"ray_serve_env": {k: v for k, v in ingress_env("direct", port).items()
-                                       if "PORT" not in k}}  # fmt: skip
+        out: dict = {
+            "ray_serve_env": {
+                k: v for k, v in ingress_env("direct", port).items() if "PORT" not in k
+            }
+        }
         routes = [("fighters_60hz", "/api")] + ([("ceiling_fighters_60hz", "/noop")] * ceiling)
         for key, route in routes:  # first, on a quiet server: later runs leave compaction behind
             log(f"  {name} fighters at 60 Hz, {route}/fight-frames")
             out[key] = fighters_held(
                 "127.0.0.1", port, f"{route}/fight-frames", episodes.take, seconds
             )
-        out["closed_loop"] = closed_single("127.0.0.1", port, "/api", episodes.take, seconds,
-                                           name)  # fmt: skip
+        out["closed_loop"] = closed_single("127.0.0.1", port, "/api", episodes.take, seconds, name)
         if ceiling:
             out["ceiling_closed_loop"] = closed_single(
                 "127.0.0.1", port, "/noop", episodes.take, seconds, f"{name} do-nothing"
             )
         for path in ("batch", "stream"):
-            out[path] = measure("127.0.0.1", port, "/api", path, CONCURRENCY[-1],
-                                episodes.take(CONCURRENCY[-1]), seconds)  # fmt: skip
+            out[path] = measure(
+                "127.0.0.1",
+                port,
+                "/api",
+                path,
+                CONCURRENCY[-1],
+                episodes.take(CONCURRENCY[-1]),
+                seconds,
+            )
             log(f"  {name} {path} c={CONCURRENCY[-1]}: {out[path]}")
         return out
     finally:
@@ -296,23 +324,30 @@ def ratios(report: dict, fsync_ms: float) -> dict:
     tuned = report["peer"]["tuned"]
     peer_best = max(v["frames_per_s"] for v in tuned["closed_loop"].values())
     peer_fighters = tuned["fighters_60hz"]["fighters"]
-    out: dict = {"tuned_peer_fighters_60hz": peer_fighters,
-                 "tuned_peer_frames_per_s": peer_best, "fsync_p50_ms": fsync_ms}  # fmt: skip
+    out: dict = {
+        "tuned_peer_fighters_60hz": peer_fighters,
+        "tuned_peer_frames_per_s": peer_best,
+        "fsync_p50_ms": fsync_ms,
+    }
     for durability, run in report["arenalab"].items():
         out[durability] = {
             "fighters_60hz": run["fighters_60hz"]["fighters"],
-            "fighters_vs_tuned_peer": round(run["fighters_60hz"]["fighters"]
-                                            / max(peer_fighters, 1), 2),
+            "fighters_vs_tuned_peer": round(
+                run["fighters_60hz"]["fighters"] / max(peer_fighters, 1), 2
+            ),
             "frames_per_s_per_fighter_vs_tuned_peer": _pace_ratios(run, tuned),
             "single_c1_p50_ms": run["closed_loop"][1]["p50_ms"],
             "single_vs_tuned_peer": {
-                c: round(run["closed_loop"][c]["requests_per_s"]
-                         / tuned["closed_loop"][c]["requests_per_s"], 2)
+                c: round(
+                    run["closed_loop"][c]["requests_per_s"]
+                    / tuned["closed_loop"][c]["requests_per_s"],
+                    2,
+                )
                 for c in CONCURRENCY
             },
             "batch_vs_tuned_peer": round(run["batch"]["frames_per_s"] / peer_best, 1),
             "stream_vs_tuned_peer": round(run["stream"]["frames_per_s"] / peer_best, 1),
-        }  # fmt: skip
+        }
     fsync, os_mode = out.get("fsync"), out.get("os")
     out["goals"] = {
         "os: fighters at 60 Hz >= tuned peer": os_mode is not None
@@ -345,7 +380,7 @@ def main() -> None:
             "load_average_before": [round(x, 2) for x in os.getloadavg()],
             "note": "client and server share the machine's cores, which other work "
             "(trainings, test runs) also uses: figures are lower bounds",
-        },  # fmt: skip
+        },
         "setup": {
             "seconds": options.seconds,
             "batch_frames": BATCH,
@@ -355,7 +390,7 @@ def main() -> None:
             "fighter_think_ms": THINK_S * 1000,
             "fighter_held_share_of_60hz": HELD,
             "ingress": "direct",
-        },  # fmt: skip
+        },
         "pacing_alone": {},
         "fsync": {},
         "peer": {},

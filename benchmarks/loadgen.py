@@ -132,9 +132,13 @@ async def closed_loop(
 
 
 async def stream_loop(
-    url: str, make_message: Callable[[int, int], bytes], frames_per_message: int,
-    clients: int, seconds: float, window: int = 4,
-) -> Result:  # fmt: skip
+    url: str,
+    make_message: Callable[[int, int], bytes],
+    frames_per_message: int,
+    clients: int,
+    seconds: float,
+    window: int = 4,
+) -> Result:
     """``clients`` WebSockets, each with ``window`` messages in flight, counting acked frames."""
     result = Result()
     deadline = time.perf_counter() + seconds
@@ -178,9 +182,14 @@ async def stream_loop(
 
 
 async def open_loop(
-    host: str, port: int, make: Callable[[int, int], Request], units: int, seconds: float,
-    hz: float = 60, pool: int = 6,
-) -> Result:  # fmt: skip
+    host: str,
+    port: int,
+    make: Callable[[int, int], Request],
+    units: int,
+    seconds: float,
+    hz: float = 60,
+    pool: int = 6,
+) -> Result:
     """Each unit (a fighter, a battle) POSTs every 1/hz s whatever the answers (<= 6 sockets).
 
     ``make(unit, k)`` gives the unit's k-th request. Latency runs from the scheduled send
@@ -226,9 +235,13 @@ async def open_loop(
 
 
 async def paced_loop(
-    host: str, port: int, make: Callable[[int, int], Request], units: int, seconds: float,
+    host: str,
+    port: int,
+    make: Callable[[int, int], Request],
+    units: int,
+    seconds: float,
     think_s: float = 0.016,
-) -> Result:  # fmt: skip
+) -> Result:
     """Each unit (a fighter) awaits its answer, waits ``think_s``, sends its next request.
 
     The seed's game: ``await fetch(...)`` per frame, then the next frame ~16 ms later, so

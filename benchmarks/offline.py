@@ -84,8 +84,12 @@ def write_parquet_dataset(table: pa.Table, root: str) -> None:
     for index, part in enumerate(np.array_split(np.arange(table.num_rows), FILES)):
         day = "2026-11-24" if index < FILES // 2 else "2026-11-25"
         os.makedirs(f"{root}/date={day}", exist_ok=True)
-        pq.write_table(table.take(part), f"{root}/date={day}/part-{index}.parquet",
-                       compression="zstd", row_group_size=64 * 1024)  # fmt: skip
+        pq.write_table(
+            table.take(part),
+            f"{root}/date={day}/part-{index}.parquet",
+            compression="zstd",
+            row_group_size=64 * 1024,
+        )
 
 
 def write_sqlite(table: pa.Table, path: Path) -> None:
@@ -97,8 +101,16 @@ def write_sqlite(table: pa.Table, path: Path) -> None:
         "fighter_velocity TEXT, enemies_state TEXT, action_vector TEXT, reward_delta REAL, "
         "cumulative_reward REAL, observation_vector TEXT)"
     )
-    cols = [table[c].to_pylist() for c in ("episode_id", "frame_number", "action_vector",
-                                            "reward_delta", "observation_vector")]  # fmt: skip
+    cols = [
+        table[c].to_pylist()
+        for c in (
+            "episode_id",
+            "frame_number",
+            "action_vector",
+            "reward_delta",
+            "observation_vector",
+        )
+    ]
     rows = (
         (e, f, "[0.0, 0.0]", 100.0, "[0.0, 0.0]", "[]", json.dumps(a), r, 0.0, json.dumps(o))
         for e, f, a, r, o in zip(*cols, strict=True)
@@ -133,16 +145,18 @@ def sqlite_transitions(path: Path) -> pa.Table:
         flat = pa.array(values.ravel())
         return pa.FixedSizeListArray.from_arrays(flat, values.shape[1]).cast(pa.list_(pa.float32()))
 
-    return pa.table({
-        "eps_id": pa.array(episode.astype(str)),
-        "t": pa.array(np.fromiter((r[1] for r in rows), np.int64, len(rows))),
-        "obs": vectors(obs),
-        "actions": vectors(actions),
-        "rewards": pa.array(rewards),
-        "new_obs": vectors(new_obs),
-        "terminateds": pa.array(last),
-        "truncateds": pa.array(np.zeros(len(rows), bool)),
-    })  # fmt: skip
+    return pa.table(
+        {
+            "eps_id": pa.array(episode.astype(str)),
+            "t": pa.array(np.fromiter((r[1] for r in rows), np.int64, len(rows))),
+            "obs": vectors(obs),
+            "actions": vectors(actions),
+            "rewards": pa.array(rewards),
+            "new_obs": vectors(new_obs),
+            "terminateds": pa.array(last),
+            "truncateds": pa.array(np.zeros(len(rows), bool)),
+        }
+    )
 
 
 def train_bc(build_view: Any, budget: OfflineBudget, iterations: int) -> tuple[int, float]:
@@ -176,7 +190,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/arenalab-offline-bench"))
     args = parser.parse_args()
-    import ray  # noqa: PLC0415
+    import ray
 
     shutil.rmtree(args.dir, ignore_errors=True)
     settings = load_settings(data_dir=args.dir / "data")
@@ -186,8 +200,10 @@ def main() -> None:
     write_parquet_dataset(frames, dataset_root(storage))
     fighter = registry.create_fighter("bench.glb", {"obs_spec": "arena-obs-v1"})
     with registry.writing() as session:
-        session.add_all(Episode(id=i, fighter_id=fighter.id, status="closed")
-                        for i in range(1, args.episodes + 1))  # fmt: skip
+        session.add_all(
+            Episode(id=i, fighter_id=fighter.id, status="closed")
+            for i in range(1, args.episodes + 1)
+        )
     write_sqlite(frames, args.dir / "seed.sqlite")
     generate_s = time.perf_counter() - started
     del frames
@@ -211,26 +227,32 @@ def main() -> None:
         "view_samples_per_s": rows / view_read_s,
         "sqlite_samples_per_s": rows_sqlite / sqlite_read_s,
         "ratio": (rows / view_read_s) / (rows_sqlite / sqlite_read_s),
-        "view_rows": rows, "sqlite_rows": rows_sqlite,
-        "view_s": view_read_s, "sqlite_s": sqlite_read_s,
-    }  # fmt: skip
+        "view_rows": rows,
+        "sqlite_rows": rows_sqlite,
+        "view_s": view_read_s,
+        "sqlite_s": sqlite_read_s,
+    }
     print(json.dumps(results["read"], indent=2), flush=True)
 
     budget = OfflineBudget(batch_size=args.batch, updates_per_iteration=args.updates)
     view_samples, view_s = train_bc(
         lambda: read_view(storage, selection, closed).select_columns(RLLIB_COLUMNS),
-        budget, args.iterations,
-    )  # fmt: skip
+        budget,
+        args.iterations,
+    )
     sqlite_samples, sqlite_s = train_bc(
         lambda: ray.data.from_arrow(sqlite_transitions(args.dir / "seed.sqlite")),
-        budget, args.iterations,
-    )  # fmt: skip
+        budget,
+        args.iterations,
+    )
     results["trained"] = {
         "view_samples_per_s": view_samples / view_s,
         "sqlite_samples_per_s": sqlite_samples / sqlite_s,
         "ratio": (view_samples / view_s) / (sqlite_samples / sqlite_s),
-        "samples": view_samples, "view_s": view_s, "sqlite_s": sqlite_s,
-    }  # fmt: skip
+        "samples": view_samples,
+        "view_s": view_s,
+        "sqlite_s": sqlite_s,
+    }
     results["setup"] = {
         "frames": args.episodes * args.length,
         "episodes": args.episodes,

@@ -55,12 +55,19 @@ def make_app(path: str, mode: str) -> FastAPI:
                 "INSERT INTO fight_frames (episode_id, frame_number, fighter_position, "
                 "fighter_health, fighter_velocity, enemies_state, action_vector, reward_delta, "
                 "cumulative_reward, observation_vector) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (frame.episode_id, frame.frame_number, json.dumps(frame.fighter_position),
-                 frame.fighter_health, json.dumps(frame.fighter_velocity),
-                 json.dumps(frame.enemies_state), json.dumps(frame.action_vector),
-                 frame.reward_delta, frame.cumulative_reward,
-                 json.dumps(frame.observation_vector)),
-            )  # fmt: skip
+                (
+                    frame.episode_id,
+                    frame.frame_number,
+                    json.dumps(frame.fighter_position),
+                    frame.fighter_health,
+                    json.dumps(frame.fighter_velocity),
+                    json.dumps(frame.enemies_state),
+                    json.dumps(frame.action_vector),
+                    frame.reward_delta,
+                    frame.cumulative_reward,
+                    json.dumps(frame.observation_vector),
+                ),
+            )
             db.execute("COMMIT")
         return {"status": "recorded"}
 
@@ -73,5 +80,10 @@ if __name__ == "__main__":
     parser.add_argument("--db", required=True)
     parser.add_argument("--sqlite", choices=["default", "tuned"], default="default")
     options = parser.parse_args()
-    uvicorn.run(make_app(options.db, options.sqlite), host="127.0.0.1", port=options.port,
-                log_level="warning", access_log=False)  # fmt: skip
+    uvicorn.run(
+        make_app(options.db, options.sqlite),
+        host="127.0.0.1",
+        port=options.port,
+        log_level="warning",
+        access_log=False,
+    )

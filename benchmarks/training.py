@@ -133,9 +133,15 @@ def run_sb3(samplers: int, steps: int, seed: int) -> dict[str, Any] | None:
     env = make_vec_env(lambda: PacManEnv(GAME), n_envs=samplers, seed=seed)
     hyper = {key: value for key, value in HYPER.items()}
     model = PPO(
-        "MlpPolicy", env, n_steps=ROLLOUT // samplers, seed=seed, verbose=0, device="cpu",
-        policy_kwargs={"net_arch": {"pi": HIDDEN, "vf": HIDDEN}}, **hyper,
-    )  # fmt: skip
+        "MlpPolicy",
+        env,
+        n_steps=ROLLOUT // samplers,
+        seed=seed,
+        verbose=0,
+        device="cpu",
+        policy_kwargs={"net_arch": {"pi": HIDDEN, "vf": HIDDEN}},
+        **hyper,
+    )
     timer = Timer()
     started = time.monotonic()
     model.learn(total_timesteps=steps, callback=timer)

@@ -107,7 +107,7 @@ def register_rllib_envs() -> None:
     Call it in the driver before building an algorithm; ``env_config`` dicts then reach
     the env constructors on every env runner, local or remote.
     """
-    from ray.tune.registry import register_env  # noqa: PLC0415 - Ray is slow to import
+    from ray.tune.registry import register_env  # Ray is slow to import
 
     for entry in CATALOGUE.values():
         register_env(entry.name, entry.load())

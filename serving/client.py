@@ -144,8 +144,9 @@ class ArenaClient:
             response = self._http.request(method, path, json=json, headers=headers, params=params)
             if response.status_code not in RETRYABLE or attempt == self.retries:
                 break
-            self._sleep(retry_delay(response.headers.get("Retry-After"), 1.0,
-                                    self.max_retry_delay_s))  # fmt: skip
+            self._sleep(
+                retry_delay(response.headers.get("Retry-After"), 1.0, self.max_retry_delay_s)
+            )
         if response.is_error:
             raise ApiError(response.status_code, _detail(response), method, path)
         return response
@@ -195,8 +196,11 @@ class ArenaClient:
         self, fighter_id: int, opponent_ids: Sequence[int] = (), episode_number: int = 1
     ) -> EpisodeOut:
         """Open an episode; keep the answer, it carries the ``ingest_token`` when auth is on."""
-        body = {"fighter_id": fighter_id, "episode_number": episode_number,
-                "opponent_ids": list(opponent_ids)}  # fmt: skip
+        body = {
+            "fighter_id": fighter_id,
+            "episode_number": episode_number,
+            "opponent_ids": list(opponent_ids),
+        }
         return self._get(EpisodeOut, "POST", "/api/episodes", body)
 
     def record_frame(self, episode: EpisodeOut, frame: Mapping[str, Any]) -> FrameAck:
@@ -221,11 +225,16 @@ class ArenaClient:
         rank: int | None = None,
     ) -> EpisodeOut:
         """Close the episode with its result; this also moves its frames into Parquet."""
-        body = {"total_reward": total_reward, "duration_frames": duration_frames,
-                "is_victory": is_victory, "rank": rank}  # fmt: skip
+        body = {
+            "total_reward": total_reward,
+            "duration_frames": duration_frames,
+            "is_victory": is_victory,
+            "rank": rank,
+        }
         credential = self._frame_credential(episode)
-        return self._get(EpisodeOut, "PATCH", f"/api/episodes/{episode.id}", body,
-                         credential=credential)  # fmt: skip
+        return self._get(
+            EpisodeOut, "PATCH", f"/api/episodes/{episode.id}", body, credential=credential
+        )
 
     def episode_frames(self, episode_id: int, *, offset: int = 0, limit: int = 1000) -> FramePage:
         """A page of an episode's frames as JSON (readable right after their ack)."""
@@ -268,8 +277,10 @@ class ArenaClient:
         self, observations: Mapping[int, Sequence[float]], *, deterministic: bool = True
     ) -> BattleActResponse:
         """Every AI fighter of a battle frame in one request: ``{fighter_id: observation}``."""
-        fighters = [{"fighter_id": fighter_id, "observation": list(observation)}
-                    for fighter_id, observation in observations.items()]  # fmt: skip
+        fighters = [
+            {"fighter_id": fighter_id, "observation": list(observation)}
+            for fighter_id, observation in observations.items()
+        ]
         body = {"fighters": fighters, "deterministic": deterministic}
         return self._get(BattleActResponse, "POST", "/api/act", body)
 

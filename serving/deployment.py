@@ -106,7 +106,7 @@ def rebind_despite_time_wait() -> None:
     takes the next port of its range. The option only lets a bind go past TIME-WAIT;
     a port another server listens on still fails (and ``arenalab serve`` says so).
     """
-    from ray.serve._private import http_util, replica  # noqa: PLC0415 - the replica's
+    from ray.serve._private import http_util, replica  # the replica's
 
     if getattr(replica.start_asgi_http_server, "reuses_address", False):
         return
@@ -202,7 +202,7 @@ def build_app(args: IngressArgs) -> Application:
     )
     policy = None
     if args.policy.placement == "deployment":  # else the ingress acts itself: no second hop
-        from arenalab.serving.inference.deployment import build_policy_deployment  # noqa: PLC0415
+        from arenalab.serving.inference.deployment import build_policy_deployment
 
         policy = build_policy_deployment(args.policy, args.settings)
     return deployment.bind(args.settings, args.mounts, args.policy.model_dump(mode="json"), policy)

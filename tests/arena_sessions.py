@@ -27,7 +27,7 @@ def memoryless_heuristic(arena_size: float = ARENA_SIZE) -> Policy:
     same observation followed by attack once and block nine times. Forgetting between
     steps makes the expert a pure function of what a cloned policy observes.
     """
-    from arenalab.envs.arena import ArenaHeuristic  # noqa: PLC0415
+    from arenalab.envs.arena import ArenaHeuristic
 
     return lambda obs: ArenaHeuristic(arena_size)(obs)
 
@@ -71,7 +71,7 @@ def scripted_episodes(
         opponent: ``"random"`` or ``"heuristic"``.
         max_steps: truncation length.
     """
-    from arenalab.envs.arena import ArenaEnv  # noqa: PLC0415 - keeps the import cheap
+    from arenalab.envs.arena import ArenaEnv  # keeps the import cheap
 
     env = ArenaEnv(arena_config(learner, opponent, max_steps))
     act = policy or memoryless_heuristic()

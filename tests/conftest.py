@@ -50,7 +50,7 @@ class RayHead:
 @pytest.fixture(scope="session")
 def ray_head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayHead]:
     """Start ``ray start --head --block`` once, join it in-process, stop it by pid at the end."""
-    import ray  # noqa: PLC0415 - only sessions that need Ray pay for the import
+    import ray  # only sessions that need Ray pay for the import
 
     temp_dir = Path("/tmp") / f"arenalab-ray-{secrets.token_hex(3)}"  # short: socket paths
     gcs_port, dashboard_port, client_port = free_port(), free_port(), free_port()

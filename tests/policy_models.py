@@ -35,7 +35,7 @@ def train_for(config: Any, env_steps: int, checkpoint: Path) -> Path:
 
 def train_registered(settings: Settings, fighter_id: int) -> int:
     """Train one iteration for a registered fighter and return the registered model's id."""
-    from arenalab.training import train  # noqa: PLC0415 - imports Ray
+    from arenalab.training import train  # imports Ray
 
     experiment = Experiment.model_validate(
         {
@@ -51,9 +51,9 @@ def train_registered(settings: Settings, fighter_id: int) -> int:
 
 def train_filtered(path: Path) -> Path:
     """Train one PPO iteration on the arena with a MeanStdFilter and save it at ``path``."""
-    from arenalab.envs import register_rllib_envs  # noqa: PLC0415
-    from ray.rllib.algorithms.ppo import PPOConfig  # noqa: PLC0415
-    from ray.rllib.connectors.env_to_module import MeanStdFilter  # noqa: PLC0415
+    from arenalab.envs import register_rllib_envs
+    from ray.rllib.algorithms.ppo import PPOConfig
+    from ray.rllib.connectors.env_to_module import MeanStdFilter
 
     register_rllib_envs()
     config = (

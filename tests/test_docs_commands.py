@@ -55,7 +55,7 @@ def parse(command, args: list[str], name: str = "arenalab") -> None:
     """Parse ``args`` down the command tree, raising Click's usage errors."""
     context = command.make_context(name, list(args))
     if hasattr(command, "resolve_command"):  # a group: the rest names a subcommand
-        rest = context._protected_args + context.args  # noqa: SLF001 - Click keeps them here
+        rest = context._protected_args + context.args  # Click keeps them here
         if rest:
             sub_name, sub, sub_args = command.resolve_command(context, rest)
             parse(sub, sub_args, sub_name)

@@ -27,11 +27,17 @@ def test_only_replaces_the_rerun_files_runs_and_keeps_the_rest(tmp_path: Path) -
     learning = load_benchmark()
     report = tmp_path / "learning.json"
     earlier = [
-        {"task": "pacman", "baselines": {"random": {"mean_return": -64.9}},
-         "runs": [run("pacman-ppo", "arenalab", 71.0), run("pacman-dqn", "arenalab", 40.0),
-                  run("pacman-dqn", "sb3", 30.0)]},
+        {
+            "task": "pacman",
+            "baselines": {"random": {"mean_return": -64.9}},
+            "runs": [
+                run("pacman-ppo", "arenalab", 71.0),
+                run("pacman-dqn", "arenalab", 40.0),
+                run("pacman-dqn", "sb3", 30.0),
+            ],
+        },
         {"task": "arena", "baselines": {}, "runs": [run("arena-league", "arenalab", 1.0)]},
-    ]  # fmt: skip
+    ]
     report.write_text(json.dumps({"tasks": earlier}))
     fresh = [{"task": "pacman", "baselines": {}, "runs": [run("pacman-dqn", "arenalab", 55.0)]}]
 

@@ -40,7 +40,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "MultiAgentArenaEnv":
-        from arenalab.envs.arena.multi_agent import MultiAgentArenaEnv  # noqa: PLC0415
+        from arenalab.envs.arena.multi_agent import MultiAgentArenaEnv
 
         return MultiAgentArenaEnv
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

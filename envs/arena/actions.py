@@ -83,7 +83,7 @@ class ArenaActions(spaces.Discrete):
         button = 2 if block > 0.0 else 1 if attack > 0.0 else 0
         return 3 * move + button
 
-    def __repr__(self) -> str:  # noqa: D105
+    def __repr__(self) -> str:
         return f"ArenaActions({self.n}, {self.version})"
 
 

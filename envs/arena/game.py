@@ -205,7 +205,7 @@ class ArenaGame:
                 self.sizes[j],
                 self.cooldown_share(j),
                 float(self.blocking[j]),
-            )  # fmt: skip
+            )
             for j in range(self.count)
             if j != seat and self.alive[j]
         ]

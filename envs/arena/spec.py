@@ -106,11 +106,21 @@ V2_ENEMY: tuple[Row, ...] = V1_ENEMY + (
     ("size", "enemy.size (1 if absent)", "1", 0.0, SIZE_RANGE[1]),
     ("cooldown", f"enemy.cooldown: {COOLDOWN_SOURCE}", "1", 0.0, 1.0),
     ("blocking", "enemy.blocking: blocked last step (false if absent)", "1 if true", 0.0, 1.0),
-    ("reach_gap", GAP.format(f"{BODY_RADIUS} * enemy.size - {REACH} * size", "my swing hits it"),
-     "1", -1.0, 1.0),
-    ("threat_gap", GAP.format(f"{BODY_RADIUS} * size - {REACH} * enemy.size", "its swing hits me"),
-     "1", -1.0, 1.0),
-)  # fmt: skip
+    (
+        "reach_gap",
+        GAP.format(f"{BODY_RADIUS} * enemy.size - {REACH} * size", "my swing hits it"),
+        "1",
+        -1.0,
+        1.0,
+    ),
+    (
+        "threat_gap",
+        GAP.format(f"{BODY_RADIUS} * size - {REACH} * enemy.size", "its swing hits me"),
+        "1",
+        -1.0,
+        1.0,
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -340,10 +350,18 @@ def observation_from_frame(
         if pos is None or len(pos) != 2 or len(vel) != 2 or enemy.get("health") is None:
             raise ValueError(f"enemies_state[{i}] needs a 2-element pos (and vel) and a health")
         if enemy["health"] > 0:
-            enemies.append((float(pos[0]), float(pos[1]), float(vel[0]), float(vel[1]),
-                            float(enemy["health"]), _given(enemy.get("size"), 1.0),
-                            _given(enemy.get("cooldown"), 0.0),
-                            float(bool(enemy.get("blocking")))))  # fmt: skip
+            enemies.append(
+                (
+                    float(pos[0]),
+                    float(pos[1]),
+                    float(vel[0]),
+                    float(vel[1]),
+                    float(enemy["health"]),
+                    _given(enemy.get("size"), 1.0),
+                    _given(enemy.get("cooldown"), 0.0),
+                    float(bool(enemy.get("blocking"))),
+                )
+            )
     return encode_observation(
         (float(position[0]), float(position[1])),
         (float(velocity[0]), float(velocity[1])),

@@ -29,7 +29,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "MultiAgentPacManEnv":
-        from arenalab.envs.pacman.multi_agent import MultiAgentPacManEnv  # noqa: PLC0415
+        from arenalab.envs.pacman.multi_agent import MultiAgentPacManEnv
 
         return MultiAgentPacManEnv
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,7 @@ def connect_ray(settings: Settings, **init_options: Any) -> bool:
     ERROR (``arenalab --verbose`` shows the rest, :mod:`arenalab.cli.quiet`);
     ``init_options`` go to ``ray.init`` as they are.
     """
-    import ray  # noqa: PLC0415 - importing Ray costs seconds; only commands that need it pay
+    import ray  # importing Ray costs seconds; only commands that need it pay
 
     if ray.is_initialized():
         return False

@@ -174,7 +174,7 @@ def shareable(settings: Settings) -> tuple[dict[str, Any], dict[str, str]]:
     as environment variables instead: a local Ray started after ``os.environ`` holds them
     passes them to its workers; a cluster's nodes set them themselves (docs/cluster.md).
     """
-    from sqlalchemy.engine import make_url  # noqa: PLC0415 - only deployers need it
+    from sqlalchemy.engine import make_url  # only deployers need it
 
     public = settings.model_dump(mode="json", exclude={"api_key"})
     secrets = {}

@@ -142,8 +142,13 @@ async def record_frames(
     """Record a list of frames (e.g. a second of play) in one log record; all or none."""
     limit = runtime.settings.ingest_max_batch_frames
     if len(frames) > limit:
-        detail = [{"loc": ["body"], "msg": f"at most {limit} frames per batch, got {len(frames)}",
-                   "type": "too_long"}]  # fmt: skip
+        detail = [
+            {
+                "loc": ["body"],
+                "msg": f"at most {limit} frames per batch, got {len(frames)}",
+                "type": "too_long",
+            }
+        ]
         raise HTTPException(422, detail)
     for frame in frames:
         caller.require_episode(frame.episode_id)
@@ -181,7 +186,7 @@ async def episode_frames(
     episode_id: IdPath,
     runtime: RuntimeDep,
     _: auth.Admin,
-    format: Literal["json", "arrow", "parquet"] = "json",  # noqa: A002 - the query name
+    format: Literal["json", "arrow", "parquet"] = "json",  # the query name
     offset: CountQuery = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1000,
 ) -> object:
@@ -192,8 +197,13 @@ async def episode_frames(
     )
     page = table.slice(offset, limit)
     if format == "json":
-        return FramePage(episode_id=episode_id, offset=offset, limit=limit,
-                         total=table.num_rows, frames=reader.to_records(page))  # fmt: skip
+        return FramePage(
+            episode_id=episode_id,
+            offset=offset,
+            limit=limit,
+            total=table.num_rows,
+            frames=reader.to_records(page),
+        )
     body = await asyncio.to_thread(reader.to_bytes, page, format)
     headers = {"X-Total-Count": str(table.num_rows)}
     return Response(body, media_type=MEDIA_TYPES[format], headers=headers)

@@ -85,7 +85,7 @@ async def _acknowledge(websocket: WebSocket, pending: Pending[int]) -> None:
             frames += await future
             messages += 1
             unacked = True
-        except Exception as exc:  # noqa: BLE001 - every failure becomes an error message
+        except Exception as exc:  # every failure becomes an error message
             await websocket.send_json({"type": "error", "message": index, **_describe(exc)})
         if unacked and pending.empty():
             await websocket.send_json({"type": "ack", "frames": frames, "messages": messages})

@@ -163,7 +163,7 @@ class CatchAllMiddleware:
 
         try:
             await self.app(scope, receive, tracked)
-        except Exception as exc:  # noqa: BLE001 - the point: nothing escapes as text
+        except Exception as exc:  # the point: nothing escapes as text
             response = internal_error(scope, exc)
             if started:
                 return

@@ -68,7 +68,7 @@ def run_bounded(name: str, step: Callable[[], object], timeout_s: float) -> bool
     def target() -> None:
         try:
             step()
-        except BaseException as exc:  # noqa: BLE001 - reported below, never re-raised
+        except BaseException as exc:  # reported below, never re-raised
             failure.append(exc)
         finally:
             done.set()

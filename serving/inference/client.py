@@ -232,14 +232,14 @@ async def get_policy_client(connection: HTTPConnection) -> PolicyClient:
         runtime = get_runtime(connection)
         args = getattr(state, "policy_args", None) or PolicyArgs()
         handle = getattr(state, "policy_handle", None)
-        from arenalab.policies.best import BestModels  # noqa: PLC0415 - imports torch
+        from arenalab.policies.best import BestModels  # imports torch
 
         if handle is not None:
-            from arenalab.serving.inference.remote import RemotePolicies  # noqa: PLC0415
+            from arenalab.serving.inference.remote import RemotePolicies
 
             policies: Policies = RemotePolicies(handle)
         else:
-            from arenalab.serving.inference.local import LocalPolicies  # noqa: PLC0415
+            from arenalab.serving.inference.local import LocalPolicies
 
             policies = LocalPolicies(args, runtime.settings, runtime.registry)
         best = BestModels(runtime.registry)

@@ -50,9 +50,12 @@ class LoadedPolicy:
 
     def summary(self) -> dict:
         """What ``GET /api/v1/inference/models`` shows of this model."""
-        return {"runtime": self.runtime, "runtime_chosen": self.timings_us is not None
-                or self.policy.acts_directly, "timings_us": self.timings_us,
-                "nbytes": self.nbytes}  # fmt: skip
+        return {
+            "runtime": self.runtime,
+            "runtime_chosen": self.timings_us is not None or self.policy.acts_directly,
+            "timings_us": self.timings_us,
+            "nbytes": self.nbytes,
+        }
 
     def outcome(self, group: ActGroup) -> ActOutcome:
         """The group's actions, or why its observations were refused (row, message)."""
@@ -79,7 +82,7 @@ class LoadedPolicy:
         try:
             file = await files.get(self.model, self.checkpoint)
             session = await asyncio.to_thread(open_session, file.path)
-        except Exception as exc:  # noqa: BLE001 - any export failure leaves torch serving
+        except Exception as exc:  # any export failure leaves torch serving
             log.warning("model %d stays on torch: no ONNX export (%s)", self.model.id, exc)
             self.timings_us = {}
             return
@@ -87,8 +90,12 @@ class LoadedPolicy:
         if onnx_us < torch_us:
             self.session, self.runtime = session, "onnx"
         self.timings_us = {"onnx": round(onnx_us, 1), "torch": round(torch_us, 1)}
-        log.info("model %d acts on %s (%s us per observation)", self.model.id, self.runtime,
-                 self.timings_us)  # fmt: skip
+        log.info(
+            "model %d acts on %s (%s us per observation)",
+            self.model.id,
+            self.runtime,
+            self.timings_us,
+        )
 
 
 def load_policy(model: Model, storage: Storage, data_dir: Path) -> LoadedPolicy:
@@ -113,8 +120,10 @@ def timings(policy: Policy, session: onnxruntime.InferenceSession) -> tuple[floa
     obs = np.zeros((1, policy.observation_size), np.float32)
     runs = {"onnx": [], "torch": []}
     for _ in range(TIMING_CALLS):
-        for name, run in (("onnx", lambda: session.run(ACTION, {"obs": obs})),
-                          ("torch", lambda: policy.act(obs))):  # fmt: skip
+        for name, run in (
+            ("onnx", lambda: session.run(ACTION, {"obs": obs})),
+            ("torch", lambda: policy.act(obs)),
+        ):
             start = time.perf_counter()
             run()
             runs[name].append(time.perf_counter() - start)

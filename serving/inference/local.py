@@ -40,9 +40,12 @@ class LocalPolicies:
         self._files = OnnxFiles(settings.data_dir)
         self._upgrades: set[asyncio.Task] = set()
         self.cache: ModelCache[LoadedPolicy] = ModelCache(
-            self._load, lambda policy: policy.nbytes, max_models=args.ingress_max_models,
-            max_bytes=args.ingress_max_bytes, max_waiting=args.max_queued_requests,
-        )  # fmt: skip
+            self._load,
+            lambda policy: policy.nbytes,
+            max_models=args.ingress_max_models,
+            max_bytes=args.ingress_max_bytes,
+            max_waiting=args.max_queued_requests,
+        )
 
     async def _load(self, model_id: int) -> LoadedPolicy:
         model = await asyncio.to_thread(self._registry.get_model, model_id)
@@ -61,7 +64,7 @@ class LocalPolicies:
             return await self.cache.get(model_id)
         except CacheFull as exc:
             raise ActError(503, f"inference is saturated, retry later ({exc})") from None
-        except Exception as exc:  # noqa: BLE001 - any load failure is this model's 500
+        except Exception as exc:  # any load failure is this model's 500
             raise unservable(exc, "loading the policy") from None
 
     def ready(self, model_id: int) -> bool:
@@ -92,7 +95,7 @@ class LocalPolicies:
         return await asyncio.to_thread(file.path.read_bytes), file.max_abs_diff
 
 
-def _load_policy(model, storage, data_dir) -> LoadedPolicy:  # noqa: ANN001 - typed in loaded
+def _load_policy(model, storage, data_dir) -> LoadedPolicy:  # typed in loaded
     """Import torch and RLlib (in this worker thread, on first use) and load the policy."""
     loaded = importlib.import_module("arenalab.serving.inference.loaded")
     return loaded.load_policy(model, storage, data_dir)

@@ -59,7 +59,7 @@ class OnnxFiles:
 
     def _found(self, model: Model) -> OnnxFile | None:
         """The file cached_onnx wrote earlier (here or in another process), if any."""
-        from arenalab.policies.loading import CACHE_DIR, cache_key  # noqa: PLC0415 - torch
+        from arenalab.policies.loading import CACHE_DIR, cache_key  # torch
 
         name = cache_key(model.checkpoint_uri, model.module_id)
         path = self._data_dir / CACHE_DIR / "onnx" / f"{name}.onnx"
@@ -71,8 +71,15 @@ class OnnxFiles:
         return made
 
     async def _file(self, model: Model, checkpoint: Path) -> OnnxFile:
-        command = [sys.executable, "-m", __name__, str(checkpoint), model.module_id,
-                   model.checkpoint_uri, str(self._data_dir)]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            __name__,
+            str(checkpoint),
+            model.module_id,
+            model.checkpoint_uri,
+            str(self._data_dir),
+        ]
         child = await asyncio.create_subprocess_exec(
             *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
         )
@@ -88,8 +95,8 @@ class OnnxFiles:
 
 def main(checkpoint: str, module_id: str, checkpoint_uri: str, data_dir: str) -> None:
     """Export (or find) the checkpoint's module; print its file and difference as JSON."""
-    from arenalab.policies import Policy, cached_onnx  # noqa: PLC0415 - the child's imports
-    from arenalab.registry import Model  # noqa: PLC0415
+    from arenalab.policies import Policy, cached_onnx  # the child's imports
+    from arenalab.registry import Model
 
     policy = Policy.from_checkpoint(Path(checkpoint), module_id)
     row = Model(checkpoint_uri=checkpoint_uri, module_id=module_id)  # what names the file

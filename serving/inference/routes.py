@@ -83,8 +83,11 @@ async def act_stream(websocket: WebSocket, _: auth.Admin, client: PolicyDep) -> 
         await stream.serve(websocket, client)
 
 
-@router.get("/models/{model_id}/onnx", response_class=Response,
-            responses={200: {"content": {ONNX_MEDIA_TYPE: {}}}})  # fmt: skip
+@router.get(
+    "/models/{model_id}/onnx",
+    response_class=Response,
+    responses={200: {"content": {ONNX_MEDIA_TYPE: {}}}},
+)
 async def model_onnx(model_id: IdPath, _: auth.Admin, client: PolicyDep) -> Response:
     """The model's greedy policy as one self-contained ONNX file, checked against torch."""
     try:

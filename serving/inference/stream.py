@@ -49,7 +49,7 @@ async def _act(data: str | bytes, client: PolicyClient) -> dict:
         actions = await client.act_battle(request)
     except ActError as exc:
         return {"type": "error", "frame": _frame_of(data), **exc.message()}
-    except Exception as exc:  # noqa: BLE001 - answered (and logged), so later messages still are
+    except Exception as exc:  # answered (and logged), so later messages still are
         status, body = failure(exc, "/api/act/stream")
         return {"type": "error", "frame": _frame_of(data), "status": status, **body}
     return {"type": "actions", "frame": request.frame, "actions": actions}  # StreamActions

@@ -283,7 +283,7 @@ class EnvHost:
     async def _play(
         self, hosted: HostedEnv, policy: Any, episodes: int, fps: float | None, seed: int | None
     ) -> None:
-        from arenalab.training.evaluation import greedy_actor  # noqa: PLC0415 - imports torch
+        from arenalab.training.evaluation import greedy_actor  # imports torch
 
         act = greedy_actor(policy)
         interval = 1.0 / (fps or hosted.env.metadata.get("render_fps") or 10)
@@ -294,7 +294,7 @@ class EnvHost:
                 while not hosted.done:
                     await asyncio.sleep(interval)
                     await self._step(hosted, act(hosted.observation))
-        except Exception as exc:  # noqa: BLE001 - reported on the env, the host keeps serving
+        except Exception as exc:  # reported on the env, the host keeps serving
             hosted.play_error = f"{type(exc).__name__}: {exc}"
         finally:
             hosted.player = None
@@ -333,8 +333,8 @@ class EnvHost:
 
 def _load_policy(model: dict[str, Any], settings: Any) -> Any:
     """A registered model's policy, loaded the way the policy server loads it."""
-    from arenalab.policies.loading import load_registered_policy  # noqa: PLC0415 - torch, RLlib
-    from arenalab.storage import open_storage  # noqa: PLC0415
+    from arenalab.policies.loading import load_registered_policy  # torch, RLlib
+    from arenalab.storage import open_storage
 
     try:
         row = SimpleNamespace(**model)  # the row's fields the loader reads

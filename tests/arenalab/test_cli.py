@@ -63,9 +63,9 @@ def _mounted(command: object, path: tuple[str, ...] = ()) -> list[str]:
 
 def test_every_command_is_mounted_and_explains_itself() -> None:
     """The CLI has exactly the documented commands; each one's --help prints its usage."""
-    import typer  # noqa: PLC0415
-    from arenalab.cli import app  # noqa: PLC0415
-    from typer.testing import CliRunner  # noqa: PLC0415
+    import typer
+    from arenalab.cli import app
+    from typer.testing import CliRunner
 
     assert sorted(_mounted(typer.main.get_command(app))) == sorted(COMMANDS)
     runner = CliRunner()

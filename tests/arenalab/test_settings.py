@@ -77,7 +77,7 @@ def test_short_api_keys_are_refused(
 
 def test_shareable_settings_hold_no_secret(data_dir: Path) -> None:
     """What Serve's arguments carry (the dashboard shows them) has no key and no password."""
-    from arenalab.settings import shareable  # noqa: PLC0415
+    from arenalab.settings import shareable
 
     url = "postgresql+psycopg://arena:hunter2@db:5432/lab"
     settings = load_settings(api_key="k" * 24, database_url=url)

@@ -108,9 +108,12 @@ def test_fallen_fighters_leave_the_multi_agent_episode() -> None:
     actions = {"fighter_0": [0, 0, 1, 0], "fighter_1": still, "fighter_2": still}
     _, _, terminateds, _, _ = env.step({**actions, "fighter_3": still})
     assert terminateds == {
-        "fighter_0": False, "fighter_1": True, "fighter_2": False, "fighter_3": False,
+        "fighter_0": False,
+        "fighter_1": True,
+        "fighter_2": False,
+        "fighter_3": False,
         "__all__": False,
-    }  # fmt: skip
+    }
     assert env.agents == ["fighter_0", "fighter_2", "fighter_3"]
     obs, *_ = env.step({"fighter_0": still, "fighter_2": still, "fighter_3": still})
     assert set(obs) == {"fighter_0", "fighter_2", "fighter_3"}
@@ -171,10 +174,16 @@ def test_v2_frames_carry_cooldowns_guards_and_sizes() -> None:
         "fighter_blocking": True,
         "enemies_state": [
             {"id": 2, "pos": [10.0, 0.0], "health": 90},
-            {"id": 3, "pos": [1.0, 5.0], "health": 40, "size": 1.5, "cooldown": 0.7,
-             "blocking": True},
+            {
+                "id": 3,
+                "pos": [1.0, 5.0],
+                "health": 40,
+                "size": 1.5,
+                "cooldown": 0.7,
+                "blocking": True,
+            },
         ],
-    }  # fmt: skip
+    }
     obs = spec.observation_from_frame(frame, arena_size=20.0)
     assert obs.shape == (spec.OBS_SIZE,) == (86,)
     assert obs[:9].tolist() == pytest.approx([0.0, 0.5, 0.1, 0.05, 1.0, 1.0, 1.0, 0.4, 1.0])

@@ -12,7 +12,7 @@ def kinds(seed: int, episodes: int = 40) -> list[str]:
     env.reset(seed=seed)
     drawn = []
     for _ in range(episodes):
-        (opponent,) = env._opponents.values()  # noqa: SLF001 - what the episode plays against
+        (opponent,) = env._opponents.values()  # what the episode plays against
         drawn.append(type(opponent).__name__)
         env.reset()
     return drawn

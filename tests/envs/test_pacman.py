@@ -249,9 +249,13 @@ def test_multi_agent_needs_a_ghost() -> None:
 
 @pytest.mark.parametrize(
     ("option", "shape"),
-    [("planes", (7 * 100 + 4,)), ("egocentric", (5 * 19 * 19 + 3,)), ("image", (19, 19, 8)),
-     ("features", (43,))],
-)  # fmt: skip
+    [
+        ("planes", (7 * 100 + 4,)),
+        ("egocentric", (5 * 19 * 19 + 3,)),
+        ("image", (19, 19, 8)),
+        ("features", (43,)),
+    ],
+)
 def test_every_observation_option_has_its_space_and_stays_in_it(option: str, shape: tuple) -> None:
     """Each ``observation`` option publishes its shape, and every observation lies in the Box."""
     env = PacManEnv(observation=option)
@@ -333,7 +337,7 @@ def test_features_flag_the_move_next_to_a_ghost() -> None:
 @pytest.mark.parametrize("option", ["egocentric", "image", "features"])
 def test_heuristic_plays_the_same_games_on_every_view(option: str) -> None:
     """The scripted baseline scores identically whatever the learner's observation is."""
-    from arenalab.envs.evaluation import play_episodes  # noqa: PLC0415
+    from arenalab.envs.evaluation import play_episodes
 
     def score(env: PacManEnv) -> tuple:
         return play_episodes(env, env.heuristic_policy(), 5, 10000).returns

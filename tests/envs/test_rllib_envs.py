@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 
 def one_ppo_iteration(env: str, env_config: dict[str, Any], **multi_agent: Any) -> dict:
     """Build a tiny PPO with one remote env runner, train once, stop, return the result."""
-    from ray.rllib.algorithms.ppo import PPOConfig  # noqa: PLC0415 - heavy import
+    from ray.rllib.algorithms.ppo import PPOConfig  # heavy import
 
     register_rllib_envs()
     config = (

@@ -71,8 +71,9 @@ def assert_recorded(url: str, fighter: int, frames: int) -> None:
 @requires_node
 def test_js_battle_posts_batches_with_the_ingest_token(auth_server: AuthServer) -> None:
     """--api-key: the key registers and opens, the episode's token posts frames and closes."""
-    out = run([NODE, "examples/arena-battle.mjs", auth_server.url, "--api-key", KEY,
-               "--frames", "50"]).stdout  # fmt: skip
+    out = run(
+        [NODE, "examples/arena-battle.mjs", auth_server.url, "--api-key", KEY, "--frames", "50"]
+    ).stdout
     assert_recorded(auth_server.url, *played(out))
 
 
@@ -85,17 +86,25 @@ def test_js_stream_authenticates_with_the_token_in_the_url(auth_server: AuthServ
 
 def test_python_client_uses_the_token_and_needs_the_key(auth_server: AuthServer) -> None:
     """Frames with the token only; every call without a credential is a 401."""
-    frame = {"frame_number": 0, "fighter_position": [0.0, 5.0], "fighter_health": 100.0,
-             "fighter_velocity": [0.0, 0.0], "enemies_state": [], "action_vector": [0.0] * 4,
-             "reward_delta": 0.0, "cumulative_reward": 0.0,
-             "observation_vector": [0.0] * OBS_SIZE}  # fmt: skip
+    frame = {
+        "frame_number": 0,
+        "fighter_position": [0.0, 5.0],
+        "fighter_health": 100.0,
+        "fighter_velocity": [0.0, 0.0],
+        "enemies_state": [],
+        "action_vector": [0.0] * 4,
+        "reward_delta": 0.0,
+        "cumulative_reward": 0.0,
+        "observation_vector": [0.0] * OBS_SIZE,
+    }
     with ArenaClient(auth_server.url, api_key=KEY) as arena:
         episode = arena.start_episode(arena.register_fighter("a.glb").id)
     assert episode.ingest_token
     with ArenaClient(auth_server.url) as browser:  # holds the token only
         assert browser.record_frames(episode, [frame]).frames == 1
-        closed = browser.complete_episode(episode, total_reward=0.0, duration_frames=1,
-                                          is_victory=False)  # fmt: skip
+        closed = browser.complete_episode(
+            episode, total_reward=0.0, duration_frames=1, is_victory=False
+        )
         assert closed.frame_count == 1
         with pytest.raises(ApiError) as refused:
             browser.fighter_stats(episode.fighter_id)

@@ -27,7 +27,7 @@ def _stored(client: TestClient, episode_id: int) -> int:
     return client.get(f"/api/episodes/{episode_id}/frames").json()["total"]
 
 
-def _fields(response) -> list[list]:  # noqa: ANN001 - an httpx response
+def _fields(response) -> list[list]:  # an httpx response
     return [error["loc"] for error in response.json()["detail"]]
 
 

@@ -140,8 +140,13 @@ def start_serve(data_dir: Path, port: int, log: Path, *args: str) -> subprocess.
     env = {k: v for k, v in os.environ.items() if k != "ARENALAB_RAY_ADDRESS"}
     env |= {"ARENALAB_DATA_DIR": str(data_dir), "ARENALAB_PORT": str(port), "PYTHONUNBUFFERED": "1"}
     with log.open("w") as out:
-        server = subprocess.Popen([ARENALAB, "serve", *args], env=env, stdout=out,
-                                  stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        server = subprocess.Popen(
+            [ARENALAB, "serve", *args],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         _wait_ready(log, server)
     except BaseException:

@@ -14,10 +14,20 @@ import pytest
 from arenalab.serving.client import ApiError, ArenaClient, retry_delay
 
 EPISODE = {
-    "id": 3, "fighter_id": 1, "episode_number": 1, "opponent_ids": [2], "total_reward": 0.0,
-    "duration_frames": 0, "is_victory": False, "rank": None, "status": "open", "frame_count": 0,
-    "created_at": "2026-12-01T10:00:00Z", "closed_at": None, "ingest_token": "tok-3",
-}  # fmt: skip
+    "id": 3,
+    "fighter_id": 1,
+    "episode_number": 1,
+    "opponent_ids": [2],
+    "total_reward": 0.0,
+    "duration_frames": 0,
+    "is_victory": False,
+    "rank": None,
+    "status": "open",
+    "frame_count": 0,
+    "created_at": "2026-12-01T10:00:00Z",
+    "closed_at": None,
+    "ingest_token": "tok-3",
+}
 Answer = tuple[int, dict[str, str], object]  # status, headers, JSON body
 
 
@@ -32,8 +42,14 @@ class TinyServer:
             def _reply(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length)) if length else None
-                server.seen.append({"method": self.command, "path": self.path, "body": body,
-                                    "auth": self.headers.get("Authorization")})  # fmt: skip
+                server.seen.append(
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "body": body,
+                        "auth": self.headers.get("Authorization"),
+                    }
+                )
                 status, headers, payload = answer(len(server.seen), self.command, self.path)
                 data = json.dumps(payload).encode()
                 self.send_response(status)
@@ -43,7 +59,7 @@ class TinyServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = do_PATCH = _reply  # noqa: N815 - http.server's naming
+            do_GET = do_POST = do_PATCH = _reply  # http.server's naming
 
             def log_message(self, *_: object) -> None:  # quiet
                 pass
@@ -70,11 +86,20 @@ def tiny() -> Iterator[Callable[[Callable[[int, str, str], Answer]], TinyServer]
 
 def test_a_503_is_retried_after_its_retry_after(tiny) -> None:
     """The client waits what the server asked (not its own default) and then succeeds."""
-    stats = {"fighter_id": 1, "episodes": 0, "victories": 0, "win_rate": 0.0, "frames": 0,
-             "mean_reward": None, "best_reward": None, "mean_duration_frames": None,
-             "last_played": None}  # fmt: skip
-    server = tiny(lambda n, *_: (503, {"Retry-After": "2"}, {"detail": "full"}) if n < 3
-                  else (200, {}, stats))  # fmt: skip
+    stats = {
+        "fighter_id": 1,
+        "episodes": 0,
+        "victories": 0,
+        "win_rate": 0.0,
+        "frames": 0,
+        "mean_reward": None,
+        "best_reward": None,
+        "mean_duration_frames": None,
+        "last_played": None,
+    }
+    server = tiny(
+        lambda n, *_: (503, {"Retry-After": "2"}, {"detail": "full"}) if n < 3 else (200, {}, stats)
+    )
     waits: list[float] = []
     with ArenaClient(server.url, sleep=waits.append) as arena:
         answer = arena.fighter_stats(1)
@@ -107,9 +132,11 @@ def test_a_422_is_raised_at_once_naming_the_field(tiny) -> None:
 def test_frames_go_with_the_episode_token_and_the_rest_with_the_key(tiny) -> None:
     """With auth on, the episode's ingest token writes its frames; the key does everything else."""
     closed = {**EPISODE, "status": "closed", "frame_count": 2}
-    routes = {("POST", "/api/episodes"): (201, {}, EPISODE),
-              ("POST", "/api/fight-frames/batch"): (200, {}, {"frames": 2}),
-              ("PATCH", "/api/episodes/3"): (200, {}, closed)}  # fmt: skip
+    routes = {
+        ("POST", "/api/episodes"): (201, {}, EPISODE),
+        ("POST", "/api/fight-frames/batch"): (200, {}, {"frames": 2}),
+        ("PATCH", "/api/episodes/3"): (200, {}, closed),
+    }
     server = tiny(lambda _, method, path: routes[method, path])
     with ArenaClient(server.url, api_key="k" * 16) as arena:
         episode = arena.start_episode(1, opponent_ids=[2])

@@ -88,8 +88,9 @@ def test_chunked_batch_over_the_limit_is_a_413(client) -> None:
             yield (b"," if number else b"") + frame
         yield b"]"
 
-    answer = client.post("/api/fight-frames/batch", content=chunks(),
-                         headers={"Content-Type": "application/json"})  # fmt: skip
+    answer = client.post(
+        "/api/fight-frames/batch", content=chunks(), headers={"Content-Type": "application/json"}
+    )
     assert answer.status_code == 413, answer.text
     assert "larger than" in answer.json()["detail"]
 

@@ -16,8 +16,12 @@ def test_frames_read_back_as_the_game_sent_them(make_client) -> None:
     client = make_client()
     fighter = client.post("/api/fighters", json=SEED_FIGHTER).json()["id"]
     episode = client.post("/api/episodes", json=seed_episode(fighter)).json()["id"]
-    frame = {**seed_frame(episode, 0), "fighter_health": 0.05, "reward_delta": 0.1,
-             "enemies_state": [{"id": 2, "pos": [0.3, 1.1], "health": 99.9}]}  # fmt: skip
+    frame = {
+        **seed_frame(episode, 0),
+        "fighter_health": 0.05,
+        "reward_delta": 0.1,
+        "enemies_state": [{"id": 2, "pos": [0.3, 1.1], "health": 99.9}],
+    }
     assert client.post("/api/fight-frames", json=frame).status_code == 200
     response = client.get(f"/api/episodes/{episode}/frames")
     assert "0.05000000074505806" not in response.text and "99.9000015" not in response.text
@@ -43,8 +47,9 @@ def test_actions_and_observations_in_shortest_form() -> None:
 def test_shortest_table_reads_back_to_the_same_float32() -> None:
     """Every shortened value is the same float32 it came from (nothing is rounded away)."""
     values = np.random.default_rng(0).normal(size=1000).astype(np.float32)
-    table = pa.table({"x": pa.array(values), "v": pa.array([values[:3].tolist()] * 1000,
-                                                              pa.list_(pa.float32()))})  # fmt: skip
+    table = pa.table(
+        {"x": pa.array(values), "v": pa.array([values[:3].tolist()] * 1000, pa.list_(pa.float32()))}
+    )
     shortened = shortest_table(table)
     assert np.array_equal(np.asarray(shortened["x"], dtype=np.float32), values)
     assert shortened["v"].to_pylist()[0] == [float(str(v)) for v in values[:3]]

@@ -44,12 +44,20 @@ def served_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("fuzz")
     port = random.randrange(18000, 19900, 10)  # its ingress takes a few ports from here
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARENALAB_")}
-    env |= {"ARENALAB_DATA_DIR": str(folder / "data"), "ARENALAB_PORT": str(port),
-            "PYTHONUNBUFFERED": "1"}  # fmt: skip
+    env |= {
+        "ARENALAB_DATA_DIR": str(folder / "data"),
+        "ARENALAB_PORT": str(port),
+        "PYTHONUNBUFFERED": "1",
+    }
     log_path = folder / "serve.log"
     with log_path.open("w") as log:
-        server = subprocess.Popen([ARENALAB, "serve"], env=env, stdout=log,
-                                  stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        server = subprocess.Popen(
+            [ARENALAB, "serve"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         url = _wait_ready(log_path, server)
         yield url
@@ -102,8 +110,10 @@ def fuzz_operation(
         MODE_SENT[mode.value] += 1
         response = case.call(timeout=60)
         if response.status_code >= 500:
-            errors.append(f"{operation.label} -> {response.status_code}: {response.text[:300]}\n"
-                          f"  {case.as_curl_command()}")  # fmt: skip
+            errors.append(
+                f"{operation.label} -> {response.status_code}: {response.text[:300]}\n"
+                f"  {case.as_curl_command()}"
+            )
 
     try:
         run()

@@ -27,11 +27,13 @@ class Loader:
         return self.sizes[int(model)]
 
 
-def cache(loader: Loader, *, max_models: int = 8, max_bytes: int = 100,
-          max_waiting: int = 16) -> ModelCache[str]:  # fmt: skip
+def cache(
+    loader: Loader, *, max_models: int = 8, max_bytes: int = 100, max_waiting: int = 16
+) -> ModelCache[str]:
     """A cache over ``loader`` with these bounds."""
-    return ModelCache(loader, loader.size, max_models=max_models, max_bytes=max_bytes,
-                      max_waiting=max_waiting)  # fmt: skip
+    return ModelCache(
+        loader, loader.size, max_models=max_models, max_bytes=max_bytes, max_waiting=max_waiting
+    )
 
 
 def test_least_recently_used_models_leave_past_the_count() -> None:

@@ -38,8 +38,11 @@ def served_os(ray_head, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tu
         http_options={"host": "127.0.0.1", "port": port},
         logging_config=LoggingConfig(enable_access_log=False),
     )
-    settings = {"data_dir": str(data_dir), "ingest_durability": "os",
-                "ingest_os_sync_interval_ms": 60_000}  # fmt: skip
+    settings = {
+        "data_dir": str(data_dir),
+        "ingest_durability": "os",
+        "ingest_os_sync_interval_ms": 60_000,
+    }
     serve.run(build_app(IngressArgs(settings=settings, num_cpus=0.25)), name=APP, route_prefix="/")
     url = f"http://127.0.0.1:{port}"
     _wait_healthy(url)

@@ -20,7 +20,7 @@ def _open(client: TestClient) -> tuple[int, int]:
     return fighter, client.post("/api/episodes", json=seed_episode(fighter)).json()["id"]
 
 
-def _locs(response) -> list[list]:  # noqa: ANN001 - an httpx response
+def _locs(response) -> list[list]:  # an httpx response
     return [error["loc"] for error in response.json()["detail"]]
 
 
@@ -43,7 +43,7 @@ FRAME_CASES = [
         "enemy pos 1e300",
         lambda f: f["enemies_state"][0].update(pos=[0, 1e300]),
         ["enemies_state", 0, "pos", 1],
-    ),  # fmt: skip
+    ),
 ]
 
 

@@ -17,16 +17,35 @@ SEED_EXPERIMENT = {  # seed 004's curl example, verbatim values
     "tags": ["test", "débutant"],
     "preset": "débutant",
     "parameters": {
-        "training": {"learning_rate": 0.001, "gamma": 0.99, "episodes": 1000,
-                     "batch_size": 64, "buffer_size": 10000},
-        "game": {"grid_size": 10, "num_ghosts": 2, "power_pellets": 2, "lives": 3,
-                 "pellet_density": 0.7},
-        "intelligence": {"exploration_rate": 0.1, "target_update": 100,
-                         "learning_starts": 1000, "train_freq": 4},
-        "visualization": {"fps": 10, "render_scale": 50, "show_grid": 1, "show_stats": 1,
-                          "highlight_path": 0},
+        "training": {
+            "learning_rate": 0.001,
+            "gamma": 0.99,
+            "episodes": 1000,
+            "batch_size": 64,
+            "buffer_size": 10000,
+        },
+        "game": {
+            "grid_size": 10,
+            "num_ghosts": 2,
+            "power_pellets": 2,
+            "lives": 3,
+            "pellet_density": 0.7,
+        },
+        "intelligence": {
+            "exploration_rate": 0.1,
+            "target_update": 100,
+            "learning_starts": 1000,
+            "train_freq": 4,
+        },
+        "visualization": {
+            "fps": 10,
+            "render_scale": 50,
+            "show_grid": 1,
+            "show_stats": 1,
+            "highlight_path": 0,
+        },
     },
-}  # fmt: skip
+}
 
 
 @pytest.fixture
@@ -54,8 +73,10 @@ def test_seed_experiment_round_trip(lab: TestClient) -> None:
     assert lab.delete(f"/api/v1/experiments/{experiment_id}").status_code == 204
     assert lab.get(f"/api/v1/experiments/{experiment_id}").status_code == 404
     tuned = {**SEED_EXPERIMENT["parameters"]["intelligence"], "train_freq": 8}
-    tuned_body = {**SEED_EXPERIMENT, "parameters": {**SEED_EXPERIMENT["parameters"],
-                                                    "intelligence": tuned}}  # fmt: skip
+    tuned_body = {
+        **SEED_EXPERIMENT,
+        "parameters": {**SEED_EXPERIMENT["parameters"], "intelligence": tuned},
+    }
     warned = lab.post("/api/v1/experiments/", json=tuned_body).json()["warnings"]
     assert warned == ["intelligence.train_freq=8 does not apply to PPO; ignored"]
 
@@ -96,9 +117,12 @@ def test_environment_create_step_render_and_stream(lab: TestClient) -> None:
     assert {"arenalab/PacMan-v0", "arenalab/MultiAgentArena-v0"} <= {e["name"] for e in catalogue}
     created = lab.post(
         "/api/v1/environments",
-        json={"name": "arenalab/PacMan-v0", "seed": 3,
-              "parameters": {"grid_size": 8, "num_ghosts": 1, "render_scale": 10}},
-    )  # fmt: skip
+        json={
+            "name": "arenalab/PacMan-v0",
+            "seed": 3,
+            "parameters": {"grid_size": 8, "num_ghosts": 1, "render_scale": 10},
+        },
+    )
     assert created.status_code == 201, created.text
     env_id = created.json()["id"]
     with lab.websocket_connect("/ws") as socket:
@@ -146,8 +170,8 @@ def test_a_bad_seed_is_refused_and_breaks_nothing(lab: TestClient) -> None:
 
 def test_a_killed_env_host_is_replaced(lab: TestClient) -> None:
     """After the EnvHost actor dies, the next calls reach a new one: no 500 forever."""
-    import ray  # noqa: PLC0415 - the session's head is joined by the ray_head fixture
-    from arenalab.serving.lab.env_host import ACTOR_NAME, NAMESPACE  # noqa: PLC0415
+    import ray  # the session's head is joined by the ray_head fixture
+    from arenalab.serving.lab.env_host import ACTOR_NAME, NAMESPACE
 
     env_id = lab.post("/api/v1/environments", json={}).json()["id"]
     ray.kill(ray.get_actor(ACTOR_NAME, namespace=NAMESPACE), no_restart=True)
@@ -168,23 +192,35 @@ HUGE = 2**70  # past int64: SQLite raised OverflowError, a plain-text 500
         ("put", f"/api/v1/experiments/{HUGE}", {}, ["path", "experiment_id"]),
         ("delete", f"/api/v1/experiments/{HUGE}", None, ["path", "experiment_id"]),
         ("post", "/api/v1/training/sessions", {"experiment_id": HUGE}, ["body", "experiment_id"]),
-        ("get", f"/api/v1/training/sessions?experiment_id={HUGE}", None,
-         ["query", "experiment_id"]),
+        (
+            "get",
+            f"/api/v1/training/sessions?experiment_id={HUGE}",
+            None,
+            ["query", "experiment_id"],
+        ),
         ("get", f"/api/v1/training/sessions/{HUGE}", None, ["path", "session_id"]),
         ("post", f"/api/v1/training/sessions/{HUGE}/start", None, ["path", "session_id"]),
         ("get", f"/api/v1/training/sessions/{HUGE}/metrics", None, ["path", "session_id"]),
-        ("get", f"/api/v1/training/sessions/1/metrics?after_iteration={HUGE}", None,
-         ["query", "after_iteration"]),
+        (
+            "get",
+            f"/api/v1/training/sessions/1/metrics?after_iteration={HUGE}",
+            None,
+            ["query", "after_iteration"],
+        ),
         ("get", f"/api/v1/environments/{HUGE}", None, ["path", "env_id"]),
         ("post", f"/api/v1/environments/{HUGE}/step", {"action": 1}, ["path", "env_id"]),
         ("get", f"/api/v1/visualization/{HUGE}/frame.png", None, ["path", "env_id"]),
         ("post", f"/api/v1/policies/{HUGE}/act", {"observation": [0.0]}, ["path", "model_id"]),
         ("get", f"/api/models/{HUGE}/onnx", None, ["path", "model_id"]),
         ("post", f"/api/fighters/{HUGE}/act", {"observation": [0.0]}, ["path", "fighter_id"]),
-        ("post", "/api/act", {"fighters": [{"fighter_id": HUGE, "observation": [0.0]}]},
-         ["body", "fighters", 0, "fighter_id"]),
+        (
+            "post",
+            "/api/act",
+            {"fighters": [{"fighter_id": HUGE, "observation": [0.0]}]},
+            ["body", "fighters", 0, "fighter_id"],
+        ),
     ],
-)  # fmt: skip
+)
 def test_integers_past_int64_are_a_422_naming_the_field(
     lab: TestClient, method: str, path: str, body: dict | None, loc: list
 ) -> None:

@@ -14,10 +14,12 @@ from fastapi.testclient import TestClient
 LONG_RUN = {  # small maze and batches, but more episodes than the test will wait for
     "name": "lab-session",
     "preset": "rapide",
-    "parameters": {"training": {"episodes": 100000, "batch_size": 32},
-                   "resources": {"num_env_runners": 0},
-                   "rllib": {"train_batch_size_per_learner": 128, "num_epochs": 1}},
-}  # fmt: skip
+    "parameters": {
+        "training": {"episodes": 100000, "batch_size": 32},
+        "resources": {"num_env_runners": 0},
+        "rllib": {"train_batch_size_per_learner": 128, "num_epochs": 1},
+    },
+}
 
 
 def wait_for(lab: TestClient, session_id: int, done: Callable[[dict], bool], timeout_s=240):
@@ -60,8 +62,11 @@ def test_start_pause_resume_stop(ray_head, make_client: Callable[..., TestClient
 
     resumed = lab.post(f"/api/v1/training/sessions/{session_id}/resume").json()
     assert resumed["status"] == "starting"
-    wait_for(lab, session_id, lambda s: s["status"] == "running"
-             and s["iterations"] > paused["iterations"])  # fmt: skip
+    wait_for(
+        lab,
+        session_id,
+        lambda s: s["status"] == "running" and s["iterations"] > paused["iterations"],
+    )
     lab.post(f"/api/v1/training/sessions/{session_id}/stop")
     stopped = wait_for(lab, session_id, lambda s: s["status"] == "stopped")
     assert lab.post(f"/api/v1/training/sessions/{session_id}/resume").status_code == 409
@@ -117,9 +122,12 @@ def test_racing_starts_submit_one_job_and_a_stop_while_starting_wins(
     assert answers[1].json()["detail"] == f"session {session_id} is starting, not created"
     job_id = answers[0].json()["job_id"]
     jobs = JobSubmissionClient(ray_head.dashboard_url).list_jobs()
-    ours = [job.submission_id for job in jobs
-            if f"--session {session_id}" in job.entrypoint
-            and (job.start_time or 0) >= submitted_after_ms]  # fmt: skip
+    ours = [
+        job.submission_id
+        for job in jobs
+        if f"--session {session_id}" in job.entrypoint
+        and (job.start_time or 0) >= submitted_after_ms
+    ]
     assert ours == [job_id]
 
     assert lab.post(f"/api/v1/training/sessions/{session_id}/stop").json()["status"] == "stopping"

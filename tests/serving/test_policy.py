@@ -63,10 +63,13 @@ class Served:
         """Register another model on an existing checkpoint (qualified for best if rated)."""
         base = self.registry.get_model(self.models[0])
         row = self.registry.register_model(
-            fighter_id=fighter_id, algorithm=base.algorithm, env_id=base.env_id,
-            obs_spec=base.obs_spec, module_id="default_policy",
+            fighter_id=fighter_id,
+            algorithm=base.algorithm,
+            env_id=base.env_id,
+            obs_spec=base.obs_spec,
+            module_id="default_policy",
             checkpoint_uri=str(checkpoint),
-        )  # fmt: skip
+        )
         if rating is not None:
             qualify(self.registry, row.id, rating)
         return row.id
@@ -78,8 +81,13 @@ def qualify(registry: Registry, model_id: int, rating: float) -> None:
     These tests are about serving whichever model is best, not about training one that
     beats random in one iteration, so the score is set as an evaluation would set it.
     """
-    registry.set_model_scores(model_id, protocol="serving-tests", eval_episodes=BEST_MIN_EPISODES,
-                              beats_random=True, rating=rating)  # fmt: skip
+    registry.set_model_scores(
+        model_id,
+        protocol="serving-tests",
+        eval_episodes=BEST_MIN_EPISODES,
+        beats_random=True,
+        rating=rating,
+    )
 
 
 def _observations(n: int, seed: int = 0) -> list[list[float]]:
@@ -98,8 +106,9 @@ def trained(ray_head, tmp_path_factory: pytest.TempPathFactory) -> Served:
     qualify(registry, trained_id, 1000.0)
     trained = registry.get_model(trained_id)
     filtered = train_filtered(Path(open_storage(settings).path("runs", "filtered", "ckpt")))
-    served = Served("", "", data_dir, registry, fighters, [trained.id], filtered,
-                    Path(trained.checkpoint_uri))  # fmt: skip
+    served = Served(
+        "", "", data_dir, registry, fighters, [trained.id], filtered, Path(trained.checkpoint_uri)
+    )
     models = [trained.id] + [
         served.model_row(served.trained_checkpoint, fighter, 1000.0) for fighter in fighters[1:3]
     ]
@@ -155,8 +164,11 @@ def test_battle_act_multiplexes_three_fighters(served: Served) -> None:
     actions = answer.json()["actions"]
     assert [a["model_id"] for a in actions] == served.models
     for fighter, action in zip(fighters, actions, strict=True):
-        one = _post(served, f"/api/fighters/{fighter['fighter_id']}/act",
-                    {"observation": fighter["observation"]})  # fmt: skip
+        one = _post(
+            served,
+            f"/api/fighters/{fighter['fighter_id']}/act",
+            {"observation": fighter["observation"]},
+        )
         np.testing.assert_allclose(action["action"], one.json()["action"], atol=1e-6)
     sampled = _post(served, "/api/act", {"fighters": fighters, "deterministic": False})
     assert all(-1 <= v <= 1 for a in sampled.json()["actions"] for v in a["action"])
@@ -212,8 +224,12 @@ def test_bad_requests_name_the_problem(
     """Wrong length, NaN, both fields, unknown fighter, fighter without a model."""
     fighter = {"fighter": served.fighters[0], "unknown": 999999, "no-model": served.fighters[3]}
     content = json.dumps(body)  # NaN is written as the bare token NaN, as JavaScript can't
-    answer = httpx.post(f"{served.url}/api/fighters/{fighter[target]}/act", content=content,
-                        headers={"Content-Type": "application/json"}, timeout=60)  # fmt: skip
+    answer = httpx.post(
+        f"{served.url}/api/fighters/{fighter[target]}/act",
+        content=content,
+        headers={"Content-Type": "application/json"},
+        timeout=60,
+    )
     assert answer.status_code == status, answer.text
     assert detail in answer.text
     if status == 422:
@@ -244,8 +260,9 @@ def test_stream_answers_in_order_and_survives_bad_messages(served: Served) -> No
     again, first = answers[6]["actions"], answers[0]["actions"]
     assert [a["model_id"] for a in again] == [a["model_id"] for a in first]
     # one forward pass over a batch of another size rounds differently in the last bits
-    np.testing.assert_allclose([a["action"] for a in again], [a["action"] for a in first],
-                               atol=1e-5)  # fmt: skip
+    np.testing.assert_allclose(
+        [a["action"] for a in again], [a["action"] for a in first], atol=1e-5
+    )
 
 
 @pytest.mark.parametrize(
@@ -259,8 +276,10 @@ def test_stream_answers_in_order_and_survives_bad_messages(served: Served) -> No
 def test_stream_keeps_serving_after_a_poison_message(served: Served, poison: str | bytes) -> None:
     """A message that once wedged the socket is answered with an error; the next one acts."""
     ws_url = served.url.replace("http", "ws", 1) + "/api/act/stream"
-    good = {"frame": 2, "fighters": [{"fighter_id": served.fighters[0],
-                                      "observation": _observations(1)[0]}]}  # fmt: skip
+    good = {
+        "frame": 2,
+        "fighters": [{"fighter_id": served.fighters[0], "observation": _observations(1)[0]}],
+    }
     with connect(ws_url, open_timeout=60, max_size=None) as socket:
         socket.send(poison)
         socket.send(json.dumps(good))
@@ -281,8 +300,10 @@ def test_hot_reload_switches_models_without_a_failed_request(served: Served) -> 
     def hammer() -> None:
         with httpx.Client(timeout=60) as client:
             while not stop.is_set():
-                answer = client.post(f"{served.url}/api/fighters/{fighter}/act",
-                                     json={"observation": [0.2] * OBS_SIZE})  # fmt: skip
+                answer = client.post(
+                    f"{served.url}/api/fighters/{fighter}/act",
+                    json={"observation": [0.2] * OBS_SIZE},
+                )
                 seen.append((answer.status_code, answer.json().get("model_id", -1)))
 
     threads = [threading.Thread(target=hammer) for _ in range(3)]
@@ -361,10 +382,12 @@ def test_js_and_python_clients_get_the_same_battle_actions(served: Served) -> No
     """The JS actBattle and Python act_battle: every fighter's own best model, same actions."""
     observations = dict(zip(served.fighters[:2], _observations(2, seed=5), strict=True))
     fighters = [{"fighterId": f, "observation": o} for f, o in observations.items()]
-    script = ("import { ArenaClient } from './examples/arena-client.mjs';"
-              f"const arena = new ArenaClient('{served.url}');"
-              f"const answer = await arena.actBattle({json.dumps(fighters)});"
-              "console.log(JSON.stringify(answer));")  # fmt: skip
+    script = (
+        "import { ArenaClient } from './examples/arena-client.mjs';"
+        f"const arena = new ArenaClient('{served.url}');"
+        f"const answer = await arena.actBattle({json.dumps(fighters)});"
+        "console.log(JSON.stringify(answer));"
+    )
     from_js = json.loads(run([NODE, "--input-type=module", "-e", script]).stdout)["actions"]
     with ArenaClient(served.url) as arena:
         from_python = arena.act_battle(observations).actions
@@ -373,8 +396,9 @@ def test_js_and_python_clients_get_the_same_battle_actions(served: Served) -> No
         assert arena.health().status in ("healthy", "degraded")
     assert [a["model_id"] for a in from_js] == [a.model_id for a in from_python]
     assert [a.model_id for a in from_python] == served.models[:2]
-    np.testing.assert_allclose([a["action"] for a in from_js], [a.action for a in from_python],
-                               atol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(
+        [a["action"] for a in from_js], [a.action for a in from_python], atol=1e-6
+    )
 
 
 def test_demo_posts_a_battle_and_acts_through_the_python_client(served: Served) -> None:
@@ -401,8 +425,13 @@ def test_lab_live_example_receives_the_session_snapshot(served: Served) -> None:
         body = {"experiment_id": experiment["id"]}
         session = arena.request("POST", "/api/v1/training/sessions", body).json()
     ws_url = served.url.replace("http", "ws", 1) + "/ws"
-    with subprocess.Popen([*command, "examples/lab-live.mjs", ws_url], cwd=ROOT, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as live:  # fmt: skip
+    with subprocess.Popen(
+        [*command, "examples/lab-live.mjs", ws_url],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    ) as live:
         timer = threading.Timer(60, live.kill)
         timer.start()
         expected, seen = f"session {session['id']}: created\n", ""
@@ -427,8 +456,10 @@ def test_a_registered_model_plays_a_live_lab_env_on_the_game_state_channel(serve
         )
         assert created.status_code == 201, created.text
         env_id = created.json()["id"]
-        older = client.post("/api/v1/environments", json={"name": "arenalab/Arena-v0",
-                            "parameters": {"obs_spec": "arena-obs-v1"}}).json()["id"]  # fmt: skip
+        older = client.post(
+            "/api/v1/environments",
+            json={"name": "arenalab/Arena-v0", "parameters": {"obs_spec": "arena-obs-v1"}},
+        ).json()["id"]
         refused = client.post(f"/api/v1/environments/{older}/play", json={"model_id": model_id})
         assert refused.status_code == 422 and "model_id" in refused.text
         unknown = client.post(f"/api/v1/environments/{env_id}/play", json={"model_id": 99999})
@@ -469,8 +500,8 @@ def _loaded_entry(served: Served, model_id: int, timeout_s: float = 300) -> tupl
 
 def test_served_actions_equal_the_module_forward_on_onnx_runtime(served: Served) -> None:
     """Once timed faster, ONNX Runtime answers; its actions equal RLlib's forward's and act's."""
-    import torch  # noqa: PLC0415
-    from ray.rllib.core.columns import Columns  # noqa: PLC0415
+    import torch
+    from ray.rllib.core.columns import Columns
 
     model_id, obs = served.models[0], _observations(64, seed=6)
     path = f"/api/v1/policies/{model_id}/act"
@@ -491,7 +522,7 @@ def test_served_actions_equal_the_module_forward_on_onnx_runtime(served: Served)
 
 def test_the_placement_setting_selects_where_policies_run(served: Served) -> None:
     """With placement ingress no policy deployment runs and the ingress holds the models."""
-    from ray import serve  # noqa: PLC0415
+    from ray import serve
 
     deployments = set(serve.status().applications[APP].deployments)
     assert (POLICY_DEPLOYMENT in deployments) == (served.placement == "deployment"), deployments

@@ -93,8 +93,9 @@ def test_best_model_is_looked_up_once_and_refreshed_in_the_background() -> None:
 def test_requests_waiting_for_model_loads_past_the_bound_are_a_503(tmp_path) -> None:
     """In the ingress, max_queued_requests bounds the requests waiting for a model to load."""
     settings = load_settings(data_dir=tmp_path / "data")
-    policies = LocalPolicies(PolicyArgs(max_queued_requests=0), settings,
-                             Registry.from_settings(settings))  # fmt: skip
+    policies = LocalPolicies(
+        PolicyArgs(max_queued_requests=0), settings, Registry.from_settings(settings)
+    )
     with pytest.raises(ActError) as info:
         asyncio.run(policies.act([ActGroup(1, np.zeros((1, 49), dtype=np.float32))]))
     assert info.value.status == 503 and info.value.http().headers["Retry-After"] == "1"

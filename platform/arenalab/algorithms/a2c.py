@@ -85,7 +85,7 @@ class A2CConfig(PPOConfig):
 
     def get_default_learner_class(self) -> type:
         """A2C's torch learner (PPO's pipeline, A2C's loss and optimizer)."""
-        from arenalab.algorithms.a2c_learner import A2CTorchLearner  # noqa: PLC0415
+        from arenalab.algorithms.a2c_learner import A2CTorchLearner
 
         return A2CTorchLearner
 

@@ -136,13 +136,13 @@ class TD3Config(SACConfig):
 
     def get_default_rl_module_spec(self) -> RLModuleSpec:
         """TD3's module: deterministic actor, twin critics, targets of both."""
-        from arenalab.algorithms.td3_module import TD3Catalog, TD3TorchRLModule  # noqa: PLC0415
+        from arenalab.algorithms.td3_module import TD3Catalog, TD3TorchRLModule
 
         return RLModuleSpec(module_class=TD3TorchRLModule, catalog_class=TD3Catalog)
 
     def get_default_learner_class(self) -> type:
         """TD3's torch learner (twin-critic loss, delayed actor and target updates)."""
-        from arenalab.algorithms.td3_learner import TD3TorchLearner  # noqa: PLC0415
+        from arenalab.algorithms.td3_learner import TD3TorchLearner
 
         return TD3TorchLearner
 

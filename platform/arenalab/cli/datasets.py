@@ -37,11 +37,11 @@ def ls_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List datasets with their size, episodes, frames and schema version."""
-    from rich.console import Console  # noqa: PLC0415
-    from rich.table import Table  # noqa: PLC0415
+    from rich.console import Console
+    from rich.table import Table
 
-    from arenalab.datasets.catalog import list_datasets  # noqa: PLC0415
-    from arenalab.storage import open_storage  # noqa: PLC0415
+    from arenalab.datasets.catalog import list_datasets
+    from arenalab.storage import open_storage
 
     found = list_datasets(open_storage(settings_or_exit()))
     if as_json:
@@ -70,9 +70,9 @@ def describe_command(
     game: Annotated[str, typer.Argument(help="Dataset (game) name.")] = "arena",
 ) -> None:
     """Show one dataset as JSON: per-source totals, fighters, days and closed episodes."""
-    from arenalab.datasets.catalog import describe_frames, describe_sim  # noqa: PLC0415
-    from arenalab.registry import Registry  # noqa: PLC0415
-    from arenalab.storage import open_storage  # noqa: PLC0415
+    from arenalab.datasets.catalog import describe_frames, describe_sim
+    from arenalab.registry import Registry
+    from arenalab.storage import open_storage
 
     settings = settings_or_exit()
     storage = open_storage(settings)
@@ -102,11 +102,11 @@ def export_command(
     ] = ExportFormat.PARQUET,
 ) -> None:
     """Export the selected episodes' RLlib view as Parquet rows or a Minari dataset."""
-    from arenalab.cluster import connect_ray  # noqa: PLC0415
-    from arenalab.datasets.export import export_selection  # noqa: PLC0415
-    from arenalab.datasets.view import EmptySelectionError, closed_episode_ids  # noqa: PLC0415
-    from arenalab.registry import Registry  # noqa: PLC0415
-    from arenalab.storage import open_storage  # noqa: PLC0415
+    from arenalab.cluster import connect_ray
+    from arenalab.datasets.export import export_selection
+    from arenalab.datasets.view import EmptySelectionError, closed_episode_ids
+    from arenalab.registry import Registry
+    from arenalab.storage import open_storage
 
     settings = settings_or_exit()
     selection = selection_or_exit(dataset)

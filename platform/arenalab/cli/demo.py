@@ -72,37 +72,63 @@ def post_a_battle(demo: Demo) -> None:
         next_observation, reward, terminated, truncated, info = env.step(action)
         total += reward
         frame["enemies_state"] = [{**e, "id": 2} for e in frame["enemies_state"]]
-        frames.append({**frame, "action_vector": action.tolist(),
-                       "reward_delta": reward, "cumulative_reward": total,
-                       "observation_vector": observation.tolist()})  # fmt: skip
+        frames.append(
+            {
+                **frame,
+                "action_vector": action.tolist(),
+                "reward_delta": reward,
+                "cumulative_reward": total,
+                "observation_vector": observation.tolist(),
+            }
+        )
         observation, done = next_observation, terminated or truncated
     for start in range(0, len(frames), 60):  # one second of frames per request
         arena.record_frames(episode, frames[start : start + 60])
-    arena.complete_episode(episode, total_reward=total, duration_frames=len(frames),
-                           is_victory=bool(info.get("is_victory")), rank=1)  # fmt: skip
+    arena.complete_episode(
+        episode,
+        total_reward=total,
+        duration_frames=len(frames),
+        is_victory=bool(info.get("is_victory")),
+        rank=1,
+    )
     stats = arena.fighter_stats(fighter_id)
     demo.facts["fighter_id"] = fighter_id
-    demo.report(f"fighter {fighter_id}: {len(frames)} frames posted; stats: episodes "
-                f"{stats.episodes}, frames {stats.frames}, "
-                f"best reward {stats.best_reward:.2f}")  # fmt: skip
-    demo.summary.append(("game posts a battle", f"fighter {fighter_id}: {len(frames)} frames "
-                         f"posted, {stats.frames} stored"))  # fmt: skip
+    demo.report(
+        f"fighter {fighter_id}: {len(frames)} frames posted; stats: episodes "
+        f"{stats.episodes}, frames {stats.frames}, "
+        f"best reward {stats.best_reward:.2f}"
+    )
+    demo.summary.append(
+        (
+            "game posts a battle",
+            f"fighter {fighter_id}: {len(frames)} frames posted, {stats.frames} stored",
+        )
+    )
 
 
 def train_the_fighter(demo: Demo) -> None:
     """Train the game's fighter briefly (a smoke test); score it in fights with the anchors."""
-    experiment = build_experiment({"name": "demo-arena", "environment": "arena",
-                                   "game": {"fighters": [demo.facts["fighter_id"]]}},
-                                  preset="rapide")  # fmt: skip
-    result = train(experiment, iterations=DEMO_ITERATIONS, settings=demo.settings,
-                   progress=lambda p: demo.report(p.line()))  # fmt: skip
+    experiment = build_experiment(
+        {
+            "name": "demo-arena",
+            "environment": "arena",
+            "game": {"fighters": [demo.facts["fighter_id"]]},
+        },
+        preset="rapide",
+    )
+    result = train(
+        experiment,
+        iterations=DEMO_ITERATIONS,
+        settings=demo.settings,
+        progress=lambda p: demo.report(p.line()),
+    )
     model = result.models[0]
     registry = Registry.from_settings(demo.settings)
-    score = evaluate_model(model.model_id, episodes=ARENA_FIGHTS, registry=registry,
-                           settings=demo.settings)  # fmt: skip
+    score = evaluate_model(
+        model.model_id, episodes=ARENA_FIGHTS, registry=registry, settings=demo.settings
+    )
     demo.facts["arena_model_id"] = model.model_id
-    report_score(demo, f"fighter model {model.model_id} after {result.env_steps} env steps",
-                 score)  # fmt: skip
+    report_score(demo, f"fighter model {model.model_id} after {result.env_steps} env steps", score)
     demo.summary.append((f"fighter trains ({result.env_steps} env steps)", _versus(score)))
 
 
@@ -115,12 +141,16 @@ def act_in_real_time(demo: Demo) -> None:
     except ApiError as error:
         if error.status != 404:
             raise
-        demo.report(f"fighter {fighter_id} has no best model ({error.detail}): "
-                    "the game asks the trained model by id instead")  # fmt: skip
+        demo.report(
+            f"fighter {fighter_id} has no best model ({error.detail}): "
+            "the game asks the trained model by id instead"
+        )
         answer = demo.arena.model_act(demo.facts["arena_model_id"], observation)
     action = ", ".join(f"{value:.2f}" for value in answer.action)
-    demo.report(f"act: model {answer.model_id} ({answer.algorithm}) answers [{action}] "
-                "(move x, move y, attack, block)")  # fmt: skip
+    demo.report(
+        f"act: model {answer.model_id} ({answer.algorithm}) answers [{action}] "
+        "(move x, move y, attack, block)"
+    )
     demo.summary.append(("game asks for an action", f"model {answer.model_id}: [{action}]"))
 
 
@@ -133,8 +163,9 @@ def train_pacman(demo: Demo) -> None:
     score = evaluate_model(model.model_id, registry=registry, settings=demo.settings)
     best = registry.get_model(model.model_id).is_best
     verdict = "the experiment's best model" if best else "not best: no clear margin over random"
-    report_score(demo, f"Pac-Man model {model.model_id} after {result.env_steps} env steps, "
-                       f"{verdict}", score)  # fmt: skip
+    report_score(
+        demo, f"Pac-Man model {model.model_id} after {result.env_steps} env steps, {verdict}", score
+    )
     demo.report(f"learning curve: {result.learning_curve_uri}")
     demo.summary.append((f"Pac-Man lab trains ({result.env_steps} env steps)", _versus(score)))
 
@@ -159,8 +190,12 @@ def _versus(score: Score) -> str:
     return f"mean return {mean['model']:+.1f} ({others})"
 
 
-STEPS: list[Callable[[Demo], None]] = [post_a_battle, train_the_fighter, act_in_real_time,
-                                       train_pacman]  # fmt: skip
+STEPS: list[Callable[[Demo], None]] = [
+    post_a_battle,
+    train_the_fighter,
+    act_in_real_time,
+    train_pacman,
+]
 
 
 def run_demo(settings: Settings, report: Callable[[str], None] = print) -> DemoResult:

@@ -13,7 +13,7 @@ app = typer.Typer(help="List environments and print their observation specs.", n
 @app.command(name="ls")
 def list_envs() -> None:
     """List every registered environment: name, single/multi-agent, description."""
-    from arenalab.envs import CATALOGUE  # noqa: PLC0415 - keep `arenalab --help` fast
+    from arenalab.envs import CATALOGUE  # keep `arenalab --help` fast
 
     for entry in CATALOGUE.values():
         kind = "multi-agent" if entry.multi_agent else "single-agent"
@@ -28,7 +28,7 @@ def spec(
     ] = None,
 ) -> None:
     """Print a game's observation/action spec as JSON (arena: arena-obs-v1)."""
-    from arenalab.envs.specs import describe_spec  # noqa: PLC0415
+    from arenalab.envs.specs import describe_spec
 
     try:
         typer.echo(json.dumps(describe_spec(game, grid_size), indent=2))

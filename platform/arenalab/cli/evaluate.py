@@ -21,7 +21,7 @@ def command(
 ) -> None:
     """Score a model greedily, as /act serves it, on seeds 10000.. next to both baselines."""
     settings = settings_or_exit()
-    from arenalab.training.evaluation import evaluate_model, verdict  # noqa: PLC0415
+    from arenalab.training.evaluation import evaluate_model, verdict
 
     registry = Registry.from_settings(settings)
     try:

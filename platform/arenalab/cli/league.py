@@ -25,25 +25,46 @@ def command(
         typer.echo("error: give exactly one of --fighter and --experiment", err=True)
         raise typer.Exit(2)
     settings = settings_or_exit()
-    from arenalab.training.tournament import run_league  # noqa: PLC0415 - imports torch
+    from arenalab.training.tournament import run_league  # imports torch
 
     try:
-        table = run_league(Registry.from_settings(settings), fighter_id=fighter,
-                           experiment_id=experiment, fights=fights, arena_size=arena_size,
-                           max_steps=max_steps, store=store, settings=settings)  # fmt: skip
+        table = run_league(
+            Registry.from_settings(settings),
+            fighter_id=fighter,
+            experiment_id=experiment,
+            fights=fights,
+            arena_size=arena_size,
+            max_steps=max_steps,
+            store=store,
+            settings=settings,
+        )
     except (NotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    view = Table("rank", "player", "mu", "sigma", "ordinal", "W/D/L", "vs random", "vs heuristic",
-                 "beats random", title=f"league: {table.protocol.id}")  # fmt: skip
+    view = Table(
+        "rank",
+        "player",
+        "mu",
+        "sigma",
+        "ordinal",
+        "W/D/L",
+        "vs random",
+        "vs heuristic",
+        "beats random",
+        title=f"league: {table.protocol.id}",
+    )
     for rank, standing in enumerate(table.standings, start=1):
         versus = [standing.versus.get(a) for a in ("random", "heuristic")]
         view.add_row(
-            str(rank), standing.name, f"{standing.rating.mu:.2f}", f"{standing.rating.sigma:.2f}",
-            f"{standing.rating.ordinal:.2f}", standing.record.wdl(),
+            str(rank),
+            standing.name,
+            f"{standing.rating.mu:.2f}",
+            f"{standing.rating.sigma:.2f}",
+            f"{standing.rating.ordinal:.2f}",
+            standing.record.wdl(),
             *(record.wdl() if record else "-" for record in versus),
             "-" if standing.model_id is None else ("yes" if standing.beats_random else "no"),
-        )  # fmt: skip
+        )
     Console(width=160).print(view)
     typer.echo("anchors are fixed (random mu 15, heuristic mu 25); ordinal = mu - 3 sigma")
     for note in table.skipped:

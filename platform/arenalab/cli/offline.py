@@ -35,11 +35,11 @@ def command(
     seed: Annotated[int, typer.Option(help="Seed of training and evaluation.")] = 0,
 ) -> None:
     """Train an offline policy from stored episodes, register it like online training."""
-    from arenalab.offline.trainer import train_offline  # noqa: PLC0415 - imports Ray lazily
+    from arenalab.offline.trainer import train_offline  # imports Ray lazily
 
     settings = settings_or_exit()
     selection = selection_or_exit(dataset)
-    import ray.data  # noqa: PLC0415 - Ray is imported only by commands that use it
+    import ray.data  # Ray is imported only by commands that use it
 
     ray.data.DataContext.get_current().enable_progress_bars = False  # the display shows it
     budget = OfflineBudget(batch_size=batch_size, updates_per_iteration=updates, lr=lr, seed=seed)

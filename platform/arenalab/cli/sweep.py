@@ -73,8 +73,8 @@ def run(
     iteration, prints the resume command and exits 130 (143) without registering a
     model; a second Ctrl-C stops at once.
     """
-    from arenalab.sweeps import SweepError, load_sweep, resume_sweep, run_sweep  # noqa: PLC0415
-    from arenalab.sweeps.limits import limit_plan, trial_count  # noqa: PLC0415
+    from arenalab.sweeps import SweepError, load_sweep, resume_sweep, run_sweep
+    from arenalab.sweeps.limits import limit_plan, trial_count
 
     settings = settings_or_exit()
     if (file is None) == (resume is None):
@@ -120,7 +120,7 @@ def report(
     ] = None,
 ) -> None:
     """Write a PNG (learning curves, parameter vs final metric) and a CSV of the trials."""
-    from arenalab.sweeps import SweepError, write_report  # noqa: PLC0415
+    from arenalab.sweeps import SweepError, write_report
 
     settings = settings_or_exit()
     try:

@@ -34,12 +34,18 @@ def command(
     if opponent not in ("heuristic", "random"):
         typer.echo(f"error: --opponent must be heuristic or random, got {opponent!r}", err=True)
         raise typer.Exit(2)
-    from arenalab.training.watch import watch_model, write_gif  # noqa: PLC0415 - imports torch
+    from arenalab.training.watch import watch_model, write_gif  # imports torch
 
     mode = "ansi" if ansi else "rgb_array"
     try:
-        replay = watch_model(model_id, episodes=episodes, opponent=opponent, max_steps=max_steps,
-                             render_mode=mode, settings=settings)  # fmt: skip
+        replay = watch_model(
+            model_id,
+            episodes=episodes,
+            opponent=opponent,
+            max_steps=max_steps,
+            render_mode=mode,
+            settings=settings,
+        )
     except (NotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -97,7 +97,7 @@ def describe_frames(storage: Storage, game: str) -> DatasetInfo:
                 per_fighter["episode_id_count"].to_pylist(),
                 strict=True,
             )
-        ),  # fmt: skip
+        ),
     )
 
 

@@ -84,7 +84,7 @@ def _one_list(values: np.ndarray) -> pa.ListArray:
 
 def _episode_buffers(episodes: ray.data.Dataset, eps_ids: list[str]) -> Iterator[Any]:
     """Minari ``EpisodeBuffer``s with ids 0, 1, ...; ``eps_ids[i]`` is episode ``i``'s view id."""
-    from minari.data_collector import EpisodeBuffer  # noqa: PLC0415 - the optional extra
+    from minari.data_collector import EpisodeBuffer  # the optional extra
 
     for batch in episodes.iter_batches(batch_format="pyarrow", batch_size=None):
         for row in batch.to_pylist():
@@ -127,8 +127,8 @@ def _export_minari(
     if "://" in out:
         raise ExportError(f"--format minari writes a local folder (Minari's storage), not {out}")
     try:
-        import minari  # noqa: PLC0415 - the optional extra
-        from minari.storage import get_dataset_path  # noqa: PLC0415
+        import minari  # the optional extra
+        from minari.storage import get_dataset_path
     except ImportError:
         raise ExportError(
             "--format minari needs the minari package: pip install 'arenalab[minari]'"

@@ -166,9 +166,12 @@ class FrameIngestor:
             logger.info(
                 "compacted %d segments: %d frames into %d files, %d duplicates dropped, "
                 "%d damaged or unfit records quarantined",
-                result.segments, result.frames, len(result.files), result.duplicates,
+                result.segments,
+                result.frames,
+                len(result.files),
+                result.duplicates,
                 result.quarantined,
-            )  # fmt: skip
+            )
         return result
 
     async def _compaction_loop(self) -> None:
@@ -185,7 +188,7 @@ class FrameIngestor:
         """Compact, or log why not and keep serving: the segments stay for the next try."""
         try:
             await self.compact()
-        except Exception as exc:  # noqa: BLE001 - disk or storage trouble; /health reports it
+        except Exception as exc:  # disk or storage trouble; /health reports it
             logger.exception("compaction failed")
             self.compaction_error = f"{type(exc).__name__}: {exc}"[:500]
         else:

@@ -48,13 +48,21 @@ def keep(wal_dir: Path, items: list[Quarantined]) -> None:
     lines = []
     for item in items:
         _append(folder / f"{item.segment}.bad", item.data)
-        entry = {"at": time.time(), "segment": item.segment, "offset": item.offset,
-                 "bytes": len(item.data), "reason": item.reason}  # fmt: skip
+        entry = {
+            "at": time.time(),
+            "segment": item.segment,
+            "offset": item.offset,
+            "bytes": len(item.data),
+            "reason": item.reason,
+        }
         lines.append(json.dumps(entry) + "\n")
         logger.warning(
             "quarantined %d bytes of log segment %s at offset %d: %s",
-            len(item.data), item.segment, item.offset, item.reason,
-        )  # fmt: skip
+            len(item.data),
+            item.segment,
+            item.offset,
+            item.reason,
+        )
     _append(folder / REASONS_FILE, "".join(lines).encode())
     fsync_dir(folder)
 

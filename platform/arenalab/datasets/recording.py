@@ -66,9 +66,9 @@ def enable_recording(
 
 def decode_episode(item: bytes) -> Any:
     """One stored row back into RLlib's ``SingleAgentEpisode``."""
-    import msgpack  # noqa: PLC0415 - only sim readers need these
+    import msgpack  # only sim readers need these
     import msgpack_numpy
-    from ray.rllib.env.single_agent_episode import SingleAgentEpisode  # noqa: PLC0415
+    from ray.rllib.env.single_agent_episode import SingleAgentEpisode
 
     return SingleAgentEpisode.from_state(msgpack.unpackb(item, object_hook=msgpack_numpy.decode))
 

@@ -53,15 +53,15 @@ def _exists(storage: Storage, path: str) -> bool:
 
 def _cluster_cpus() -> int:
     """Shuffle partitions: one per CPU (Ray Data's default of 200 swamps small clusters)."""
-    import ray  # noqa: PLC0415
+    import ray
 
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
 def read_frames(storage: Storage, selection: Selection) -> ray.data.Dataset | None:
     """Raw frame rows of the selected game and days (partition-pruned), or None if none."""
-    import ray.data  # noqa: PLC0415 - Ray is slow to import
-    from ray.data.datasource.partitioning import PathPartitionFilter  # noqa: PLC0415
+    import ray.data  # Ray is slow to import
+    from ray.data.datasource.partitioning import PathPartitionFilter
 
     root = dataset_root(storage, selection.game)
     if not _exists(storage, root):
@@ -91,7 +91,7 @@ def read_game_view(
     max_schema_version: int = FRAME_SCHEMA_VERSION,
 ) -> ray.data.Dataset | None:
     """View rows of the selected closed game episodes, or None if no frames are stored."""
-    from ray.data.expressions import col  # noqa: PLC0415
+    from ray.data.expressions import col
 
     frames = read_frames(storage, selection)
     if frames is None or not closed_episodes:
@@ -110,8 +110,8 @@ def read_sim_view(
     storage: Storage, selection: Selection, *, gamma: float = DEFAULT_GAMMA
 ) -> ray.data.Dataset | None:
     """View rows of the episodes RLlib recorded for the selection's game, or None."""
-    import ray.data  # noqa: PLC0415
-    from ray.data.datasource.partitioning import PathPartitionFilter  # noqa: PLC0415
+    import ray.data
+    from ray.data.datasource.partitioning import PathPartitionFilter
 
     root = sim_root(storage, selection.game)
     if not _exists(storage, root):
@@ -134,7 +134,7 @@ def read_view(
     Raises:
         EmptySelectionError: if no stored episode of a selected source exists.
     """
-    from ray.data.expressions import col  # noqa: PLC0415
+    from ray.data.expressions import col
 
     parts = []
     if selection.includes(Source.GAME):
@@ -163,8 +163,8 @@ def closed_episode_ids(registry: Registry, selection: Selection) -> list[int]:
 def observation_space(obs_spec: str, length: int) -> gym.spaces.Box:
     """The Box a policy sees: the arena's published bounds, or unbounded for ``custom``."""
     if obs_spec != CUSTOM_OBS_SPEC:
-        from arenalab.envs.arena.env import observation_space as arena_space  # noqa: PLC0415
-        from arenalab.envs.arena.spec import OBS_SIZES  # noqa: PLC0415
+        from arenalab.envs.arena.env import observation_space as arena_space
+        from arenalab.envs.arena.spec import OBS_SIZES
 
         if OBS_SIZES.get(obs_spec) == length:
             return arena_space(obs_spec)
@@ -180,7 +180,7 @@ def selection_spec(
         EmptySelectionError: if no selected source has a row.
         ValueError: if game and sim rows disagree (one policy needs one observation).
     """
-    from ray.data.expressions import col  # noqa: PLC0415
+    from ray.data.expressions import col
 
     found: set[tuple[str, int]] = set()
     frames = read_frames(storage, selection) if selection.includes(Source.GAME) else None

@@ -80,7 +80,7 @@ def pin_torch_threads(*_: Any, **__: Any) -> None:
     Torch's default of one thread per core makes the learner and every env runner fight
     for the same cores: PPO falls from ~950 to ~80 env steps/s on a loaded 2-core machine.
     """
-    import torch  # noqa: PLC0415
+    import torch
 
     torch.set_num_threads(1)
 
@@ -133,7 +133,7 @@ def build_config(experiment: Experiment, *, env_runners: int | None = None) -> B
             policies_to_train=spec.policies_to_train,
         )
     if spec.league:  # train, sweeps and serve all get the league's refresh from here
-        from arenalab.training import league  # noqa: PLC0415 - imports Ray
+        from arenalab.training import league  # imports Ray
 
         league.check_freezable(experiment.algorithm)
         config.callbacks(league.LeagueRefresh)

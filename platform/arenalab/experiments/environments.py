@@ -69,7 +69,7 @@ def env_spec(experiment: Experiment) -> EnvSpec:
     """Resolve the experiment's environment into an :class:`EnvSpec`."""
     config = env_config(experiment)
     if experiment.environment is Environment.PACMAN:
-        from arenalab.envs.pacman.views import observation_version  # noqa: PLC0415
+        from arenalab.envs.pacman.views import observation_version
 
         return EnvSpec(
             "arenalab/PacMan-v0",

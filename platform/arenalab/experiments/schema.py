@@ -99,7 +99,7 @@ class PacManGame(Group):
     @model_validator(mode="after")
     def _fits_in_maze(self) -> PacManGame:
         """Let the env's own config judge cross-field limits (ghosts per maze size) now."""
-        from arenalab.envs.pacman.config import PacManConfig  # noqa: PLC0415
+        from arenalab.envs.pacman.config import PacManConfig
 
         try:
             PacManConfig.model_validate(self.model_dump(exclude={"kind"}))
@@ -221,9 +221,11 @@ class RunParams(Group):
         le=10_000,
     )
     evaluation_every: int | None = param(
-        10, "iterations", "Score the policy greedily every K iterations (None: only at the end).",
+        10,
+        "iterations",
+        "Score the policy greedily every K iterations (None: only at the end).",
         ge=1,
-    )  # fmt: skip
+    )
     periodic_evaluation_episodes: int = param(
         20, "episodes", "Seeded episodes of each periodic evaluation.", ge=1, le=10_000
     )

@@ -55,10 +55,10 @@ class OfflineBudget:
 
 
 def _config_class(algorithm: OfflineAlgorithm) -> Any:
-    from ray.rllib.algorithms.bc import BCConfig  # noqa: PLC0415 - Ray is slow to import
-    from ray.rllib.algorithms.cql import CQLConfig  # noqa: PLC0415
-    from ray.rllib.algorithms.iql import IQLConfig  # noqa: PLC0415
-    from ray.rllib.algorithms.marwil import MARWILConfig  # noqa: PLC0415
+    from ray.rllib.algorithms.bc import BCConfig  # Ray is slow to import
+    from ray.rllib.algorithms.cql import CQLConfig
+    from ray.rllib.algorithms.iql import IQLConfig
+    from ray.rllib.algorithms.marwil import MARWILConfig
 
     return {
         OfflineAlgorithm.BC: BCConfig,

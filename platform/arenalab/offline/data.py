@@ -23,7 +23,7 @@ INPUT_READ_METHOD = "from_items"
 
 def view_offline_data(build_view: Callable[[], Any]) -> type:
     """An ``OfflineData`` class whose data is ``build_view()`` (materialized if configured)."""
-    from ray.rllib.offline.offline_data import OfflineData  # noqa: PLC0415 - imports Ray
+    from ray.rllib.offline.offline_data import OfflineData  # imports Ray
 
     class ViewOfflineData(OfflineData):
         """RLlib's OfflineData reading arenalab's episode view."""

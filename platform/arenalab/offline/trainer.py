@@ -73,7 +73,7 @@ def _not_evaluable(obs_spec: str) -> str:
 
 def env_id_for(obs_spec: str, game: str) -> str:
     """The env a model of this spec plays in: the arena for its specs (v1, v2), else the dataset."""
-    from arenalab.envs.arena.spec import OBS_SIZES  # noqa: PLC0415
+    from arenalab.envs.arena.spec import OBS_SIZES
 
     return ARENA_ENV_ID if obs_spec in OBS_SIZES else f"dataset:{game}"
 

@@ -118,7 +118,7 @@ def read_connectors(checkpoint: Path, action_space: gym.Space) -> Connectors:
 
 
 def _single_agent_filter(connector: MeanStdFilter) -> ObservationFilter:
-    filters = connector._filters or {}  # noqa: SLF001 - RLlib keeps the restored filters here
+    filters = connector._filters or {}  # RLlib keeps the restored filters here
     if set(filters) != {None}:
         raise UnsupportedCheckpointError(
             "per-agent observation filters (multi-agent MeanStdFilter) are not served"

@@ -59,7 +59,7 @@ class _GreedyGraph(torch.nn.Module):
         table = space.table if decodes_actions(space) else None  # arena ``action_set: discrete``
         self.register_buffer("table", None if table is None else torch.as_tensor(table))
 
-    def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:  # noqa: D102
+    def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x = (obs - self.shift) / self.scale
         if self.obs_clip is not None:
             x = torch.clamp(x, -self.obs_clip, self.obs_clip)
@@ -133,7 +133,7 @@ def _inline_external_data(path: Path) -> None:
 
 def _max_abs_diff(policy: Policy, path: Path, sample: np.ndarray) -> float:
     """Largest difference of action and distribution inputs between ONNX and torch."""
-    import onnxruntime  # noqa: PLC0415 - only exports pay for it
+    import onnxruntime  # only exports pay for it
 
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     action, inputs = session.run(None, {"obs": sample})

@@ -92,7 +92,7 @@ def catch_interrupts() -> Iterator[Interrupt]:
     Off the main thread (a sweep run from a server thread) Python allows no handlers:
     signals are then left to whoever owns the process, as Tune does too.
     """
-    global STATE  # noqa: PLW0603 - one state per process, as signal handlers are
+    global STATE  # one state per process, as signal handlers are
     STATE = Interrupt()
     if threading.current_thread() is not threading.main_thread():
         yield STATE

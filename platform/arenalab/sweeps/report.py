@@ -63,15 +63,22 @@ def render_csv(rows: list[TrialRow], plan: SweepPlan) -> bytes:
         values = [row.params.get(key, "") for key in params]
         metric = "" if row.metric is None else row.metric
         writer.writerow(
-            [rank, row.trial_id, row.status, row.iterations, metric, *values,
-             row.checkpoint_uri or ""]
-        )  # fmt: skip
+            [
+                rank,
+                row.trial_id,
+                row.status,
+                row.iterations,
+                metric,
+                *values,
+                row.checkpoint_uri or "",
+            ]
+        )
     return out.getvalue().encode("utf-8")
 
 
 def render_png(rows: list[TrialRow], plan: SweepPlan, name: str) -> bytes:
     """The figure as PNG bytes (matplotlib's Agg backend: no display needed)."""
-    from matplotlib.figure import Figure  # noqa: PLC0415 - Figure() needs no pyplot state
+    from matplotlib.figure import Figure  # Figure() needs no pyplot state
 
     params = list(plan.searched)
     figure = Figure(figsize=(5.0 * (1 + len(params)), 4.2), layout="constrained")

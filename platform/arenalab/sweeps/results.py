@@ -60,7 +60,7 @@ def collect_trials(sweep: SweepDir, plan: SweepPlan, *, history: bool = False) -
         plan: The sweep's plan (metric and mode).
         history: Also read each trial's metric per iteration (for learning curves).
     """
-    from ray.tune import ExperimentAnalysis  # noqa: PLC0415 - importing Tune costs seconds
+    from ray.tune import ExperimentAnalysis  # importing Tune costs seconds
 
     try:
         analysis = ExperimentAnalysis(sweep.uri)
@@ -154,7 +154,7 @@ def register_best(registry: Registry, plan: SweepPlan, sweep: str, best: TrialRo
                 result = score_checkpoint(
                     experiment, best.checkpoint_uri, module_id, experiment.run.evaluation_episodes
                 )
-            except Exception as exc:  # noqa: BLE001 - reported, and the model stays unscored
+            except Exception as exc:  # reported, and the model stays unscored
                 registration.warnings.append(
                     f"{module_id}: evaluation failed ({type(exc).__name__}: {exc}); "
                     "registered unscored, so it cannot be the best model"

@@ -103,7 +103,7 @@ def run_sweep(
 
 def resume_sweep(name: str, *, settings: Settings | None = None) -> SweepOutcome:
     """Continue an interrupted sweep by name; a finished one just re-prints its results."""
-    from ray import tune  # noqa: PLC0415 - importing Tune costs seconds
+    from ray import tune  # importing Tune costs seconds
 
     settings = settings or get_settings()
     sweep = SweepDir(open_storage(settings), name)
@@ -123,7 +123,7 @@ def resume_sweep(name: str, *, settings: Settings | None = None) -> SweepOutcome
 
 def scheduler(plan: SweepPlan) -> Any:
     """The Tune trial scheduler the file asks for (None: FIFO, every trial runs out)."""
-    from ray.tune.schedulers import ASHAScheduler, PopulationBasedTraining  # noqa: PLC0415
+    from ray.tune.schedulers import ASHAScheduler, PopulationBasedTraining
 
     spec = plan.spec.scheduler
     if isinstance(spec, ASHA):
@@ -148,16 +148,16 @@ def search_algorithm(plan: SweepPlan) -> Any:
     """Tune's OptunaSearch when the file asks for it (checked importable when loading)."""
     if plan.spec.search_algorithm != "optuna":
         return None
-    from ray.tune.search.optuna import OptunaSearch  # noqa: PLC0415
+    from ray.tune.search.optuna import OptunaSearch
 
     return OptunaSearch()
 
 
 def _new_tuner(plan: SweepPlan, sweep: SweepDir) -> Any:
-    from ray import tune  # noqa: PLC0415
+    from ray import tune
 
-    from arenalab.sweeps.interrupt import CheckpointOnInterrupt  # noqa: PLC0415 - imports Tune
-    from arenalab.sweeps.progress import ProgressLines  # noqa: PLC0415 - imports Tune
+    from arenalab.sweeps.interrupt import CheckpointOnInterrupt  # imports Tune
+    from arenalab.sweeps.progress import ProgressLines  # imports Tune
 
     spec = plan.spec
     return tune.Tuner(
@@ -208,15 +208,20 @@ def quiet_tune_output() -> Iterator[None]:
 
 def _finish(tuner: Any, sweep: SweepDir, plan: SweepPlan, settings: Settings) -> SweepOutcome:
     """Fit, rank, and (unless interrupted) register the best trial's checkpoint."""
-    from arenalab.sweeps.interrupt import catch_interrupts  # noqa: PLC0415 - imports Tune
+    from arenalab.sweeps.interrupt import catch_interrupts  # imports Tune
 
     with quiet_tune_output(), catch_interrupts() as interrupt:
         tuner.fit()
     rows = collect_trials(sweep, plan)
     outcome = SweepOutcome(
-        sweep.name, sweep.uri, plan.spec.metric, plan.spec.mode, rows,
-        interrupted_by=interrupt.signum, planned=trial_count(plan.spec),
-    )  # fmt: skip
+        sweep.name,
+        sweep.uri,
+        plan.spec.metric,
+        plan.spec.mode,
+        rows,
+        interrupted_by=interrupt.signum,
+        planned=trial_count(plan.spec),
+    )
     best = outcome.best
     if outcome.finished and best is not None and best.checkpoint_uri is not None:
         registration = register_best(Registry.from_settings(settings), plan, sweep.name, best)

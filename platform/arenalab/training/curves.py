@@ -24,16 +24,18 @@ def curve_png(rows: Iterable[Metric], title: str, *, random_line: bool = True) -
     ``random_line`` adds the random policy's return on the evaluation seeds (Pac-Man;
     an arena margin is a fight score, not a return).
     """
-    import matplotlib  # noqa: PLC0415 - only runs pay for matplotlib
+    import matplotlib  # only runs pay for matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib import pyplot as plt  # noqa: PLC0415
+    from matplotlib import pyplot as plt
 
     rows = list(rows)
     figure, axes = plt.subplots(figsize=(7, 4), dpi=100)
     try:
-        for key, label, style in ((TRAIN_KEY, "training episodes (mean return)", "-"),
-                                  (EVAL_KEY, "greedy evaluation (mean return)", "o-")):  # fmt: skip
+        for key, label, style in (
+            (TRAIN_KEY, "training episodes (mean return)", "-"),
+            (EVAL_KEY, "greedy evaluation (mean return)", "o-"),
+        ):
             points = [(row.env_steps, row.values[key]) for row in rows if key in row.values]
             if points:
                 steps, values = zip(*points, strict=True)

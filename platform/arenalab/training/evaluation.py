@@ -184,8 +184,13 @@ def fight_config(
 ) -> dict[str, Any]:
     """The 1v1 arena every fighter is scored in: its body against a standard opponent."""
     learner = {"id": "learner", **{key: float(v) for key, v in (body or {}).items()}}
-    return {"fighters": [learner, {"id": "opponent"}], "learner": "learner",
-            "arena_size": float(arena_size), "max_steps": int(max_steps), **view}  # fmt: skip
+    return {
+        "fighters": [learner, {"id": "opponent"}],
+        "learner": "learner",
+        "arena_size": float(arena_size),
+        "max_steps": int(max_steps),
+        **view,
+    }
 
 
 def arena_protocol(
@@ -223,10 +228,10 @@ def make_env(
 ) -> gym.Env:
     """The single-agent env of one protocol column (an arena opponent, or the game)."""
     if protocol.arena:
-        from arenalab.envs.arena import ArenaEnv  # noqa: PLC0415
+        from arenalab.envs.arena import ArenaEnv
 
         return ArenaEnv({**config, "opponent_policy": opponent}, render_mode=render_mode)
-    from arenalab.envs.pacman import PacManEnv  # noqa: PLC0415
+    from arenalab.envs.pacman import PacManEnv
 
     return PacManEnv(dict(config), render_mode=render_mode)
 
@@ -234,9 +239,9 @@ def make_env(
 # Acting -------------------------------------------------------------------------------------
 def load_policy(checkpoint_uri: str, module_id: str, settings: Settings | None = None) -> Any:
     """The policy exactly as the server loads it (remote checkpoints via the local cache)."""
-    from arenalab.policies import Policy  # noqa: PLC0415 - imports torch and RLlib
-    from arenalab.policies.loading import CACHE_DIR, local_checkpoint  # noqa: PLC0415
-    from arenalab.storage import open_storage  # noqa: PLC0415
+    from arenalab.policies import Policy  # imports torch and RLlib
+    from arenalab.policies.loading import CACHE_DIR, local_checkpoint
+    from arenalab.storage import open_storage
 
     if "://" not in checkpoint_uri or checkpoint_uri.startswith("file://"):
         local = Path(checkpoint_uri.removeprefix("file://"))
@@ -324,9 +329,11 @@ def score(
                 records.setdefault(policy, {})[opponent] = record
     rating = None
     if protocol.arena:
-        matches = [("model", opponent, outcome)
-                   for opponent in protocol.opponents
-                   for outcome in records["model"][opponent].outcomes]  # fmt: skip
+        matches = [
+            ("model", opponent, outcome)
+            for opponent in protocol.opponents
+            for outcome in records["model"][opponent].outcomes
+        ]
         rating = rate(matches)["model"]
     return Score(protocol, results, records, rating)
 
@@ -411,7 +418,7 @@ def model_setup(
 
 def offline_fight_config(registry: Registry, fighter_id: int | None) -> dict[str, Any]:
     """The fight an offline arena model is scored in: its fighter's body, the default arena."""
-    from arenalab.offline.evaluation import ARENA_SIZE, MAX_STEPS  # noqa: PLC0415
+    from arenalab.offline.evaluation import ARENA_SIZE, MAX_STEPS
 
     body: dict[str, float] = {}
     if fighter_id is not None:
@@ -430,8 +437,9 @@ def store_score(registry: Registry, model_id: int, result: Score) -> Model:
 def score_lines(score: Score) -> list[str]:
     """The table of a score (policies by opponents) and its plain verdict."""
     opponents = score.protocol.opponents
-    lines = [f"{'policy':10} {'vs':10} {'mean return':>12} {'std':>8} {'win rate':>9} "
-             f"{'W/D/L':>11}"]  # fmt: skip
+    lines = [
+        f"{'policy':10} {'vs':10} {'mean return':>12} {'std':>8} {'win rate':>9} {'W/D/L':>11}"
+    ]
     for policy, row in score.results.items():
         for opponent in opponents:
             result = row[opponent]

@@ -82,8 +82,9 @@ def check_freezable(algorithm: Algorithm) -> None:
     """
     if algorithm not in FREEZABLE:
         names = ", ".join(a.value for a in FREEZABLE)
-        raise ExperimentError(f"opponents: league freezes actor-critic learners ({names}), "
-                              f"not {algorithm.value}")  # fmt: skip
+        raise ExperimentError(
+            f"opponents: league freezes actor-critic learners ({names}), not {algorithm.value}"
+        )
 
 
 def snapshot(algorithm: Any) -> FrozenFighter:

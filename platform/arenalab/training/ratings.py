@@ -95,8 +95,13 @@ class Record:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {"wins": self.wins, "draws": self.draws, "losses": self.losses,
-                "score": self.score, "score_se": self.score_se}  # fmt: skip
+        return {
+            "wins": self.wins,
+            "draws": self.draws,
+            "losses": self.losses,
+            "score": self.score,
+            "score_se": self.score_se,
+        }
 
     def __add__(self, other: Record) -> Record:
         """Both records' fights."""

@@ -46,8 +46,9 @@ from arenalab.training.tensorboard import RunBoard, tensorboard_dir
 log = logging.getLogger(__name__)
 
 # session status moves (compare-and-set): never over a pause or stop asked meanwhile
-RUNS_FROM = dict.fromkeys(("created", "starting", "running", "paused", "stopped", "failed",
-                           "finished"), "running")  # fmt: skip
+RUNS_FROM = dict.fromkeys(
+    ("created", "starting", "running", "paused", "stopped", "failed", "finished"), "running"
+)
 ENDS_STOPPED = {"stopping": "stopped", "pausing": "paused", "running": "paused"}
 
 
@@ -147,19 +148,31 @@ def train(
         board = RunBoard(tensorboard_dir(run, settings))
         with stop or StopRequest() as stopping, board:
             checks = PeriodicEvaluation(experiment, built.spec, run, settings)
-            result, saved = _loop(algo, experiment, run, registry, session_id, iterations,
-                                  progress, stopping, checks, board)  # fmt: skip
+            result, saved = _loop(
+                algo,
+                experiment,
+                run,
+                registry,
+                session_id,
+                iterations,
+                progress,
+                stopping,
+                checks,
+                board,
+            )
         checkpoint = saved or run.save(algo, algo.iteration)
         models = []
         if stopping.requested:  # "stopping" was set by whoever asked for a final stop
             registry.transition_session(session_id, ENDS_STOPPED)
         else:
-            models = register_models(registry, experiment, built.spec, info, checkpoint,
-                                      settings)  # fmt: skip
+            models = register_models(registry, experiment, built.spec, info, checkpoint, settings)
             registry.update_session(session_id, status="finished", finished_at=utcnow())
-        curve = write_learning_curve(run, registry.list_metrics(session_id),
-                                     f"{experiment.name} ({experiment.algorithm.value})",
-                                     random_line=not is_arena(experiment))  # fmt: skip
+        curve = write_learning_curve(
+            run,
+            registry.list_metrics(session_id),
+            f"{experiment.name} ({experiment.algorithm.value})",
+            random_line=not is_arena(experiment),
+        )
     except BaseException as exc:
         registry.update_session(session_id, status="failed", error=f"{type(exc).__name__}: {exc}")
         raise
@@ -335,9 +348,12 @@ def register_models(
         result = None
         if evaluable(module_id):
             result = score_checkpoint(
-                experiment, checkpoint, module_id, experiment.run.evaluation_episodes,
+                experiment,
+                checkpoint,
+                module_id,
+                experiment.run.evaluation_episodes,
                 settings=settings,
-            )  # fmt: skip
+            )
             row = store_score(registry, row.id, result)
         models.append(registered_model(registry.get_model(row.id), result))
     return models

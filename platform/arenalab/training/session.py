@@ -161,8 +161,9 @@ class TrainingSession:
         if len(episodes) < self.config.episodes_per_training:
             log.warning(
                 "train_step on %d episodes; TrainingConfig.episodes_per_training is %d",
-                len(episodes), self.config.episodes_per_training,
-            )  # fmt: skip
+                len(episodes),
+                self.config.episodes_per_training,
+            )
         steps = sum(len(e) for e in episodes)  # before the update: the learner extends them
         returns = [float(e.get_return()) for e in episodes]
         wins = [bool(e.get_infos(-1).get("is_victory", False)) for e in episodes]
@@ -199,10 +200,11 @@ class TrainingSession:
         checkpoint = self._run.save(self._algo, self.iteration)
         experiment = self.experiment.model_copy(deep=True)
         experiment.run.evaluation_episodes = self.config.evaluation_episodes
-        (model,) = register_models(self._registry, experiment, self._built.spec, self._info,
-                                    checkpoint, self.settings)  # fmt: skip
+        (model,) = register_models(
+            self._registry, experiment, self._built.spec, self._info, checkpoint, self.settings
+        )
         if path is not None:
-            import torch  # noqa: PLC0415 - only this method writes a torch file
+            import torch  # only this method writes a torch file
 
             target = Path(path)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -235,7 +237,7 @@ class TrainingSession:
                     f"this session's policy needs {module.observation_space} and "
                     f"{module.action_space}: use session.make_env()"
                 )
-            from ray.rllib.env.single_agent_env_runner import (  # noqa: PLC0415
+            from ray.rllib.env.single_agent_env_runner import (
                 SingleAgentEnvRunner,
             )
 
@@ -270,8 +272,8 @@ def session_experiment(fighter_id: int, config: TrainingConfig) -> Experiment:
 
 def _learner_figures(results: list[dict[str, Any]]) -> dict[str, float]:
     """Plain floats of the learner's loss figures (RLlib returns Stats objects)."""
-    from ray.rllib.core import DEFAULT_MODULE_ID  # noqa: PLC0415
-    from ray.rllib.utils.metrics.metrics_logger import MetricsLogger  # noqa: PLC0415
+    from ray.rllib.core import DEFAULT_MODULE_ID
+    from ray.rllib.utils.metrics.metrics_logger import MetricsLogger
 
     logger = MetricsLogger(root=True)
     logger.aggregate(results)

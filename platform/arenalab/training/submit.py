@@ -129,7 +129,7 @@ def is_secret(name: str) -> bool:
 
 def has_password(url: str) -> bool:
     """Whether a database URL carries a password (SQLite URLs never do)."""
-    from sqlalchemy.engine import make_url  # noqa: PLC0415 - only jobs need it
+    from sqlalchemy.engine import make_url  # only jobs need it
 
     return bool(url) and make_url(url).password is not None
 
@@ -183,7 +183,7 @@ def submit_training(
     Raises:
         SubmitError: if the build or submission fails, or (with ``wait``) the job fails.
     """
-    from ray.job_submission import JobStatus, JobSubmissionClient  # noqa: PLC0415
+    from ray.job_submission import JobStatus, JobSubmissionClient
 
     command = ["python", "-m", "arenalab", "train", *(train_args or [])]
     if experiment is not None:

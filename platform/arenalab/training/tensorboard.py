@@ -29,7 +29,7 @@ class RunBoard:
     """Writes a run's metrics as TensorBoard scalars; use as a context manager."""
 
     def __init__(self, logdir: str) -> None:
-        from tensorboardX import SummaryWriter  # noqa: PLC0415 - a Ray Tune dependency
+        from tensorboardX import SummaryWriter  # a Ray Tune dependency
 
         self.logdir = logdir
         self._writer = SummaryWriter(logdir=logdir, flush_secs=10)

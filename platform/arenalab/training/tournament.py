@@ -146,8 +146,9 @@ def run_league(
         for row in models
     }
     model_ids = {f"model {row.id}": row.id for row in models}
-    protocol = arena_protocol(config, fights, (*ANCHORS, "league"),
-                              {"players": sorted(model_ids.values())})  # fmt: skip
+    protocol = arena_protocol(
+        config, fights, (*ANCHORS, "league"), {"players": sorted(model_ids.values())}
+    )
     matches, returns = round_robin(players, config, fights)
     table = standings(matches, model_ids)
     if store:
@@ -177,5 +178,5 @@ def _store(
                 "record": standing.record.to_dict(),
                 "versus": {o: r.to_dict() for o, r in standing.versus.items()},
             },
-        },  # fmt: skip
+        },
     )

@@ -92,7 +92,7 @@ def write_gif(replay: Replay, path: str | Path) -> Path:
     Raises:
         ValueError: if the replay holds text frames (render_mode "ansi").
     """
-    from PIL import Image  # noqa: PLC0415 - only the GIF path needs Pillow
+    from PIL import Image  # only the GIF path needs Pillow
 
     if not replay.frames or isinstance(replay.frames[0], str):
         raise ValueError("a GIF needs rgb_array frames")

@@ -43,18 +43,20 @@ def _frames(count: int, reward: float = 1.0, width: int = 3) -> list[dict]:
     return [frame(n, [float(n)] * width, reward) for n in range(count)]
 
 
-def _eps(view) -> set[str]:  # noqa: ANN001
+def _eps(view) -> set[str]:
     return set(view.unique("eps_id"))
 
 
 def test_selection_filters_fighters_days_returns_and_open_episodes(stores) -> None:
     """Only closed episodes of the selected fighters, days and returns reach the view."""
     storage, registry = stores
-    a, (a1, a2) = store_episodes(storage, registry, [_frames(4), _frames(3, reward=-1.0)],
-                                 obs_spec="custom")  # fmt: skip
+    a, (a1, a2) = store_episodes(
+        storage, registry, [_frames(4), _frames(3, reward=-1.0)], obs_spec="custom"
+    )
     b, (b1,) = store_episodes(storage, registry, [_frames(5)], obs_spec="custom", day="2026-11-20")
-    _, (open_episode,) = store_episodes(storage, registry, [_frames(2)], obs_spec="custom",
-                                        close=False)  # fmt: skip
+    _, (open_episode,) = store_episodes(
+        storage, registry, [_frames(2)], obs_spec="custom", close=False
+    )
     closed = [e.id for e in registry.list_episodes(status="closed")]
     everything = read_view(storage, parse_selector("source=game"), closed).to_arrow_refs()
     rows = pa.concat_tables(ray.get(everything))
@@ -76,8 +78,9 @@ def test_a_bad_episode_is_skipped_instead_of_failing_the_selection(stores) -> No
     """An episode of mixed observation lengths drops out; its fighter's other episodes stay."""
     storage, registry = stores
     bad = _frames(3) + [frame(3, [1.0, 2.0])]
-    fighter, (good, broken) = store_episodes(storage, registry, [_frames(4), bad],
-                                             obs_spec="custom")  # fmt: skip
+    fighter, (good, broken) = store_episodes(
+        storage, registry, [_frames(4), bad], obs_spec="custom"
+    )
     view = read_view(storage, parse_selector(f"fighter={fighter}"), [good, broken])
     assert _eps(view) == {f"{good}-0"} and view.count() == 4
 
@@ -85,8 +88,9 @@ def test_a_bad_episode_is_skipped_instead_of_failing_the_selection(stores) -> No
 def test_schema_version_n_stays_readable_after_n_plus_1_adds_a_column(stores) -> None:
     """A v1 file and a v2 file with an extra column are read together by a v2 reader."""
     storage, registry = stores
-    fighter, (old, new) = store_episodes(storage, registry, [_frames(3), _frames(4)],
-                                         obs_spec="custom", close=True)  # fmt: skip
+    fighter, (old, new) = store_episodes(
+        storage, registry, [_frames(3), _frames(4)], obs_spec="custom", close=True
+    )
     root = dataset_root(storage)
     for info in storage.filesystem.get_file_info(pafs.FileSelector(root, recursive=True)):
         if info.is_file:
@@ -97,8 +101,11 @@ def test_schema_version_n_stays_readable_after_n_plus_1_adds_a_column(stores) ->
         {VERSION_KEY: b"2"}
     )
     v2 = frame_table([_frames(4)], [new], fighter, "custom")
-    v2 = v2.set_column(v2.schema.get_field_index("schema_version"), "schema_version",
-                       pa.array([2] * v2.num_rows, pa.int16()))  # fmt: skip
+    v2 = v2.set_column(
+        v2.schema.get_field_index("schema_version"),
+        "schema_version",
+        pa.array([2] * v2.num_rows, pa.int16()),
+    )
     v2 = v2.append_column("stamina", pa.array([0.5] * v2.num_rows, pa.float32()))
     write_parquet(storage.filesystem, f"{root}/date=2026-11-25", v2.cast(v2_schema))
     both = read_game_view(storage, parse_selector(""), [old, new], max_schema_version=2)
@@ -112,9 +119,9 @@ def test_simulated_and_game_episodes_read_together(stores, tmp_path: Path, monke
 
     The Minari export is a dataset ``minari.load_dataset`` reads back, episode by episode.
     """
-    import minari  # noqa: PLC0415 - the optional extra `arenalab[minari]`
-    from arenalab.envs import register_rllib_envs  # noqa: PLC0415
-    from ray.rllib.algorithms.ppo import PPOConfig  # noqa: PLC0415
+    import minari  # the optional extra `arenalab[minari]`
+    from arenalab.envs import register_rllib_envs
+    from ray.rllib.algorithms.ppo import PPOConfig
 
     storage, registry = stores
     game = list(scripted_episodes(2, max_steps=15))

@@ -15,7 +15,7 @@ def _registry(tmp_path: Path) -> tuple[Registry, list[str]]:
     registry = Registry.from_url(f"sqlite:///{tmp_path / 'registry.db'}")
     model_queries: list[str] = []
 
-    def record(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001 - SQLAlchemy's hook
+    def record(_conn, _cursor, statement, *_args) -> None:  # SQLAlchemy's hook
         if statement.lstrip().upper().startswith("SELECT") and "FROM models" in statement:
             model_queries.append(statement)
 

@@ -229,8 +229,8 @@ def test_max_trials_keeps_the_first_grid_values_and_caps_samples(tmp_path: Path)
 
 def test_each_distribution_samples_what_the_file_says() -> None:
     """Every vocabulary key becomes the Tune sampler it names, with the file's bounds."""
-    from arenalab.sweeps.space import Distribution, to_tune  # noqa: PLC0415
-    from ray.tune.search.sample import Categorical, Float, Integer  # noqa: PLC0415
+    from arenalab.sweeps.space import Distribution, to_tune
+    from ray.tune.search.sample import Categorical, Float, Integer
 
     def made(**spec: object) -> object:
         return to_tune(Distribution.model_validate(spec))

@@ -26,12 +26,16 @@ def train_and_fight(seed: int, folder: Path) -> Record:
             "environment": "arena",
             "seed": seed,
             "game": {"arena_size": 10.0, "opponents": "random", "action_set": "discrete"},
-            "training": {"learning_rate": 1e-3, "batch_size": 128, "buffer_size": 1000,
-                         "env_steps": 40_000},
+            "training": {
+                "learning_rate": 1e-3,
+                "batch_size": 128,
+                "buffer_size": 1000,
+                "env_steps": 40_000,
+            },
             "intelligence": {"exploration_rate": 0.005},
             "resources": {"num_env_runners": 0, "num_envs_per_env_runner": 4},
         }
-    )  # fmt: skip
+    )
     checkpoint = train_for(build_config(experiment).config, experiment.training.env_steps, folder)
     protocol, config = evaluation_setup(experiment, FIGHTS)
     _, record = play(protocol, config, greedy_actor(Policy.from_checkpoint(checkpoint)), "random")

@@ -21,7 +21,7 @@ def _session_queries(registry: Registry) -> list[str]:
     """Every SELECT on training_sessions this registry runs from now on."""
     seen: list[str] = []
 
-    def record(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001 - SQLAlchemy's hook
+    def record(_conn, _cursor, statement, *_args) -> None:  # SQLAlchemy's hook
         if statement.lstrip().upper().startswith("SELECT") and "training_sessions" in statement:
             seen.append(statement)
 

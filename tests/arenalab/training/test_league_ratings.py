@@ -16,8 +16,11 @@ def _against_anchors(player: str, outcome: float) -> list[tuple[str, str, float]
 
 def test_a_winner_ranks_above_a_drawer_above_a_loser() -> None:
     """Same opponents, same number of fights: only the outcomes differ."""
-    matches = [*_against_anchors("wins", WIN), *_against_anchors("draws", DRAW),
-               *_against_anchors("loses", LOSS)]  # fmt: skip
+    matches = [
+        *_against_anchors("wins", WIN),
+        *_against_anchors("draws", DRAW),
+        *_against_anchors("loses", LOSS),
+    ]
     table = standings(matches, {"wins": 1, "draws": 2, "loses": 3})
     models = [s.name for s in table if s.model_id is not None]
     assert models == ["wins", "draws", "loses"]
@@ -54,8 +57,12 @@ def _idle(obs: np.ndarray) -> np.ndarray:
 
 def test_round_robin_in_the_arena_rates_a_fighter_above_an_idle_one() -> None:
     """Real seeded 1v1 fights: the scripted fighter outranks one that never attacks."""
-    config = {"fighters": [{"id": "learner"}, {"id": "opponent"}], "learner": "learner",
-              "arena_size": 8.0, "max_steps": 200}  # fmt: skip
+    config = {
+        "fighters": [{"id": "learner"}, {"id": "opponent"}],
+        "learner": "learner",
+        "arena_size": 8.0,
+        "max_steps": 200,
+    }
     players = {"fighter": ArenaHeuristic(8.0), "idle": _idle}
     matches, returns = round_robin(players, config, fights=6)
     assert len(matches) == 6 * (2 * 2 + 2)  # two anchors each, both seats of the pairing

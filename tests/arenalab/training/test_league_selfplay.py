@@ -18,11 +18,16 @@ LEAGUE_GAME = {"arena_size": 8.0, "opponents": "league", "max_steps": 50}
 def league_experiment(**game: object) -> object:
     """A tiny PPO league in a small arena; ``game`` overrides its game group."""
     return build_experiment(
-        {"name": "league", "environment": "arena", "game": {**LEAGUE_GAME, **game},
-         "training": {"batch_size": 64, "buffer_size": 256, "episodes": 100_000},
-         "resources": {"num_env_runners": 0, "num_envs_per_env_runner": 2},
-         "run": {"hidden_sizes": [16, 16]}, "rllib": {"num_epochs": 1}}
-    )  # fmt: skip
+        {
+            "name": "league",
+            "environment": "arena",
+            "game": {**LEAGUE_GAME, **game},
+            "training": {"batch_size": 64, "buffer_size": 256, "episodes": 100_000},
+            "resources": {"num_env_runners": 0, "num_envs_per_env_runner": 2},
+            "run": {"hidden_sizes": [16, 16]},
+            "rllib": {"num_epochs": 1},
+        }
+    )
 
 
 @pytest.mark.parametrize(
@@ -78,7 +83,7 @@ def test_the_refresh_puts_the_learner_into_every_env_and_it_fights(ray_head, mon
     assert [result["league_snapshots"] for result in results] == [1, 2, 3]
     assert len(arenas) == 2
     for arena in arenas:
-        newest = arena._league[-1]  # noqa: SLF001 - the pool the env draws opponents from
+        newest = arena._league[-1]  # the pool the env draws opponents from
         np.testing.assert_allclose(newest.outputs(observations), learner, atol=1e-5)
     rates = [result["env_runners"]["opponents"] for result in results[1:]]
     finite = {  # an iteration with no finished episode against a kind reports NaN for it

@@ -29,12 +29,17 @@ def test_ppo_beats_random_on_a_small_maze(ray_head, tmp_path):
     experiment = build_experiment(
         {
             "game": SMALL_MAZE,
-            "training": {"learning_rate": 1e-3, "gamma": 0.95, "batch_size": 128,
-                         "buffer_size": 1000, "env_steps": 12_000},
+            "training": {
+                "learning_rate": 1e-3,
+                "gamma": 0.95,
+                "batch_size": 128,
+                "buffer_size": 1000,
+                "env_steps": 12_000,
+            },
             "intelligence": {"exploration_rate": 0.01},
             "resources": {"num_env_runners": 0},
         }
-    )  # fmt: skip
+    )
     checkpoint = train_for(build_config(experiment).config, experiment.training.env_steps, tmp_path)
     policy = Policy.from_checkpoint(checkpoint)
     env = PacManEnv(SMALL_MAZE)

@@ -65,7 +65,7 @@ class _Trial:
 
 def test_sweep_trials_report_start_results_and_end_with_the_sweep_counts(monkeypatch) -> None:
     """Tune's trial events become lines naming the trial, its values, metric and counts."""
-    from arenalab.sweeps.progress import ProgressLines  # noqa: PLC0415 - imports Tune
+    from arenalab.sweeps.progress import ProgressLines  # imports Tune
 
     lines: list[str] = []
     monkeypatch.setattr(ProgressLines, "report", lambda report: lines.append(report.line()))

@@ -91,10 +91,10 @@ def test_a_job_shows_no_secret_and_leaves_no_staging_folder(
     ray_head, settings, tiny, tmp_path, monkeypatch
 ):
     """The dashboard's runtime_env has no API key and no database password; /tmp is clean."""
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
-    from arenalab.training.submit import submit_training  # noqa: PLC0415
-    from ray.job_submission import JobSubmissionClient  # noqa: PLC0415
+    from arenalab.training.submit import submit_training
+    from ray.job_submission import JobSubmissionClient
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.setenv("ARENALAB_API_KEY", "admin-key-that-must-stay-home")
@@ -132,7 +132,7 @@ class _StartingHead:
 
 def test_submit_waits_out_a_starting_job_agent_and_raises_anything_else() -> None:
     """A head still starting its job agent gets the job on a retry; other errors fail at once."""
-    from arenalab.training.submit import _submit  # noqa: PLC0415
+    from arenalab.training.submit import _submit
 
     starting = _StartingHead(1, "No available agent to submit job, please try again later")
     assert _submit(starting, "true", {}) == "raysubmit_1" and starting.calls == 2
