@@ -26,6 +26,8 @@ ActionSet = Literal["continuous", "discrete"]
 ACTION_SETS: tuple[str, ...] = ("continuous", "discrete")
 CONTINUOUS, DISCRETE = ACTION_SETS
 ACTION_TABLE_VERSION = "arena-actions-v1"
+CONTROLS: tuple[str, ...] = ("move_x", "move_y", "attack", "block")
+"""The game's action vector, in order: what every fighter sends and every policy answers."""
 
 MOVES = ((0.0, 0.0),) + tuple(
     (round(math.cos(k * math.pi / 4), 6), round(math.sin(k * math.pi / 4), 6)) for k in range(8)
@@ -41,7 +43,7 @@ ARENA_ACTIONS = np.array(
 
 def controls_space() -> spaces.Box:
     """Move x, move y, attack, block; buttons fire when > 0 (docs/architecture.md 4.3)."""
-    return spaces.Box(-1.0, 1.0, (4,), dtype=np.float32)
+    return spaces.Box(-1.0, 1.0, (len(CONTROLS),), dtype=np.float32)
 
 
 class ArenaActions(spaces.Discrete):

@@ -14,9 +14,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from arenalab.bounds import Count, Float32, Int64, RowId
+from arenalab.envs.arena.actions import CONTROLS
 
 Vec2 = Annotated[list[Float32], Field(min_length=2, max_length=2)]
-ACTION_SIZE = 4  # move x, move y, attack, block (docs/architecture.md 4.3)
+ACTION_SIZE = len(CONTROLS)  # move x, move y, attack, block (docs/architecture.md 4.3)
 MAX_ENEMIES = 64
 MAX_OBSERVATION = 4096
 
