@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Sequence
 
+from arenalab.cluster import connect_ray
 from arenalab.serving.core.shutdown import (
     Interrupted,
     ShutdownSignals,
@@ -148,7 +149,6 @@ def deploy(settings: Settings, *, replicas: int = 1, mounts: Sequence[str] = ())
         PortInUseError: if the port (direct ingress: one per replica) is taken, before
             Ray starts or, when another server took it meanwhile, once deployed.
     """
-    import ray
     from ray import serve
     from ray.serve.schema import LoggingConfig
 
@@ -157,7 +157,7 @@ def deploy(settings: Settings, *, replicas: int = 1, mounts: Sequence[str] = ())
     check_ports_free(settings.host, wanted)
     overrides, secrets = shareable(settings)  # secrets never in deployment args (dashboard)
     os.environ.update({**ingress_env(settings.serve_ingress, settings.port, replicas), **secrets})
-    ray.init(address=settings.ray_address or "local", logging_level="ERROR", log_to_driver=False)
+    connect_ray(settings, start_local=True, log_to_driver=False)
     http_port = settings.port + replicas + OTHER_APP_PORTS if direct else settings.port
     serve.start(
         http_options={"host": settings.host, "port": http_port},
