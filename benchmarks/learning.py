@@ -58,8 +58,12 @@ def start_ray(attempts: int = 5) -> None:
 
     for attempt in range(1, attempts + 1):
         try:
-            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-                     logging_level=logging.ERROR)  # fmt: skip
+            ray.init(
+                num_cpus=2,
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level=logging.ERROR,
+            )
             return
         except Exception:  # Ray raises a bare Exception when its node times out
             ray.shutdown()
@@ -92,10 +96,16 @@ def served_act(checkpoint: str, module_id: str = "default_policy") -> Act:
 
 def run_row(side: str, algorithm: str, steps: int, train_s: float, curve: list, final: Any) -> dict:
     """One run's entry in the report."""
-    return {"side": side, "algorithm": algorithm, "env_steps": steps,
-            "train_s": round(train_s, 1), "env_steps_per_s": round(steps / train_s, 1),
-            "load_average_1m": round(os.getloadavg()[0], 1), "curve": curve,
-            "final": final.to_dict()}  # fmt: skip
+    return {
+        "side": side,
+        "algorithm": algorithm,
+        "env_steps": steps,
+        "train_s": round(train_s, 1),
+        "env_steps_per_s": round(steps / train_s, 1),
+        "load_average_1m": round(os.getloadavg()[0], 1),
+        "curve": curve,
+        "final": final.to_dict(),
+    }
 
 
 def train_arenalab(experiment: Any, steps: int, eval_every: int, make_env: Callable) -> dict:
@@ -117,12 +127,16 @@ def train_arenalab(experiment: Any, steps: int, eval_every: int, make_env: Calla
                 act = served_act(algo.save(f"{folder}/{done}").checkpoint.path)  # kept
                 score = evaluate(env, act, CURVE_EPISODES, CURVE_SEED)
                 curve.append([done, round(score.mean_return, 2)])
-                print(f"  arenalab {experiment.algorithm.value} {done} steps "
-                      f"{time.monotonic() - started:.0f}s greedy {score.mean_return:+.1f} "
-                      f"win {score.win_rate:.0%}", flush=True)  # fmt: skip
+                print(
+                    f"  arenalab {experiment.algorithm.value} {done} steps "
+                    f"{time.monotonic() - started:.0f}s greedy {score.mean_return:+.1f} "
+                    f"win {score.win_rate:.0%}",
+                    flush=True,
+                )
         train_s = time.monotonic() - started
-        final = evaluate(env, served_act(algo.save(folder).checkpoint.path), FINAL_EPISODES,
-                         FINAL_SEED)  # fmt: skip
+        final = evaluate(
+            env, served_act(algo.save(folder).checkpoint.path), FINAL_EPISODES, FINAL_SEED
+        )
     finally:
         algo.stop()
     return run_row("arenalab", experiment.algorithm.value, done, train_s, curve, final)
@@ -151,8 +165,11 @@ def sb3_hyperparameters(experiment: Any, steps: int) -> tuple[str, dict[str, Any
     if isinstance(settings.get("entropy_coeff"), list):
         raise ValueError("SB3's PPO takes a constant ent_coef; the file schedules entropy_coeff")
     net = list(experiment.run.hidden_sizes)
-    common = {"learning_rate": sb3_schedule(settings["lr"], steps), "gamma": settings["gamma"],
-              "seed": experiment.seed}  # fmt: skip
+    common = {
+        "learning_rate": sb3_schedule(settings["lr"], steps),
+        "gamma": settings["gamma"],
+        "seed": experiment.seed,
+    }
     if experiment.algorithm.value == "PPO":
         shared = model_config(experiment).get("vf_share_layers", True)
         return "PPO", {
@@ -216,8 +233,10 @@ def train_sb3(
             if self.num_timesteps % eval_every == 0:
                 score = evaluate(make_env(), act_with(self.model), CURVE_EPISODES, CURVE_SEED)
                 curve.append([self.num_timesteps, round(score.mean_return, 2)])
-                print(f"  sb3 {name} {self.num_timesteps} steps greedy "
-                      f"{score.mean_return:+.1f}", flush=True)  # fmt: skip
+                print(
+                    f"  sb3 {name} {self.num_timesteps} steps greedy {score.mean_return:+.1f}",
+                    flush=True,
+                )
             return True
 
     started = time.monotonic()
@@ -227,8 +246,9 @@ def train_sb3(
     final = evaluate(env, act_with(model), FINAL_EPISODES, FINAL_SEED)
     row = run_row("sb3", name, model.num_timesteps, train_s, curve, final)
     for other, make_other in (finals or {}).items():
-        row[f"final_{other}"] = evaluate(make_other(), act_with(model), FINAL_EPISODES,
-                                         FINAL_SEED).to_dict()  # fmt: skip
+        row[f"final_{other}"] = evaluate(
+            make_other(), act_with(model), FINAL_EPISODES, FINAL_SEED
+        ).to_dict()
     return row
 
 
@@ -252,8 +272,9 @@ def pacman_task(args: argparse.Namespace) -> dict[str, Any]:
         if not baselines:
             for policy in ("random", "heuristic"):
                 env = make_env()
-                score = evaluate(env, resolve_policy(policy, env, FINAL_SEED), FINAL_EPISODES,
-                                 FINAL_SEED)  # fmt: skip
+                score = evaluate(
+                    env, resolve_policy(policy, env, FINAL_SEED), FINAL_EPISODES, FINAL_SEED
+                )
                 baselines[policy] = score.to_dict()
                 print(f"{policy}: {score.mean_return:+.1f}, win {score.win_rate:.0%}", flush=True)
         print(f"{name}: {steps} env steps, observation {game['observation']}", flush=True)
@@ -264,8 +285,11 @@ def pacman_task(args: argparse.Namespace) -> dict[str, Any]:
                 run["experiment"] = name
                 runs.append(run)
                 final = run["final"]
-                print(f"{name} {run['side']}: {final['mean_return']:+.1f}, win "
-                      f"{final['win_rate']:.0%} in {run['train_s']:.0f}s", flush=True)  # fmt: skip
+                print(
+                    f"{name} {run['side']}: {final['mean_return']:+.1f}, win "
+                    f"{final['win_rate']:.0%} in {run['train_s']:.0f}s",
+                    flush=True,
+                )
     return {"task": "pacman", "game": game, "baselines": baselines, "runs": runs}
 
 
@@ -310,14 +334,25 @@ def arena_task(args: argparse.Namespace) -> dict[str, Any]:
                 act = served_act(algo.save(folder).checkpoint.path, module_id)
                 score = evaluate(make_env(), act, CURVE_EPISODES, CURVE_SEED)
                 curve.append([done, round(score.mean_return, 2)])
-                print(f"  arenalab league {done} steps {time.monotonic() - started:.0f}s "
-                      f"vs heuristic win {score.win_rate:.0%}", flush=True)  # fmt: skip
+                print(
+                    f"  arenalab league {done} steps {time.monotonic() - started:.0f}s "
+                    f"vs heuristic win {score.win_rate:.0%}",
+                    flush=True,
+                )
         train_s = time.monotonic() - started
         act = served_act(algo.save(folder).checkpoint.path, module_id)
     finally:
         algo.stop()
-    runs = [run_row("arenalab", "PPO league", done, train_s, curve,
-                    evaluate(make_env(), act, FINAL_EPISODES, FINAL_SEED))]  # fmt: skip
+    runs = [
+        run_row(
+            "arenalab",
+            "PPO league",
+            done,
+            train_s,
+            curve,
+            evaluate(make_env(), act, FINAL_EPISODES, FINAL_SEED),
+        )
+    ]
     versus_random = evaluate(make_env("random"), act, FINAL_EPISODES, FINAL_SEED)
     runs[0]["final_random"] = versus_random.to_dict()
     finals = {"random": lambda: make_env("random")}
@@ -326,8 +361,11 @@ def arena_task(args: argparse.Namespace) -> dict[str, Any]:
         runs.append(peer)
     for run in runs:
         run["experiment"] = name
-        print(f"arena {run['side']}: win {run['final']['win_rate']:.0%} vs heuristic, "
-              f"{run['final_random']['win_rate']:.0%} vs random", flush=True)  # fmt: skip
+        print(
+            f"arena {run['side']}: win {run['final']['win_rate']:.0%} vs heuristic, "
+            f"{run['final_random']['win_rate']:.0%} vs random",
+            flush=True,
+        )
     return {"task": "arena", "game": game, "baselines": baselines, "runs": runs}
 
 
@@ -344,8 +382,12 @@ def side_by_side(task: dict[str, Any]) -> list[dict[str, Any]]:
         row: dict[str, Any] = {"experiment": name}
         for side, run in finals.items():
             final = run["final"]
-            row[side] = {"env_steps": run["env_steps"], "mean_return": final["mean_return"],
-                         "win_rate": final["win_rate"], "train_s": run["train_s"]}  # fmt: skip
+            row[side] = {
+                "env_steps": run["env_steps"],
+                "mean_return": final["mean_return"],
+                "win_rate": final["win_rate"],
+                "train_s": run["train_s"],
+            }
         if {"arenalab", "sb3"} <= finals.keys() and random is not None:
             ours, theirs = (row[side]["mean_return"] - random for side in ("arenalab", "sb3"))
             row["points_over_random_ratio"] = round(ours / theirs, 2) if theirs > 0 else None
@@ -366,8 +408,13 @@ def keep_earlier_runs(tasks: list[dict[str, Any]], report: Path) -> list[dict]:
         if new is None:
             merged.append({**task, "runs": kept})
         else:
-            merged.append({**new, "baselines": new["baselines"] or task["baselines"],
-                           "runs": kept + new["runs"]})  # fmt: skip
+            merged.append(
+                {
+                    **new,
+                    "baselines": new["baselines"] or task["baselines"],
+                    "runs": kept + new["runs"],
+                }
+            )
     return [task for task in merged + list(fresh.values()) if task["runs"]]
 
 
@@ -386,8 +433,12 @@ def plot(tasks: list[dict[str, Any]], path: Path) -> None:
                 label = f"{run['side']} {run['algorithm']} ({run.get('experiment', '')})"
                 axes.plot(steps, values, "o-", label=label)
         for name, score in task["baselines"].items():
-            axes.axhline(score["mean_return"], linestyle="--", color="grey" if name == "random"
-                         else "black", label=f"{name} ({score['mean_return']:+.1f})")  # fmt: skip
+            axes.axhline(
+                score["mean_return"],
+                linestyle="--",
+                color="grey" if name == "random" else "black",
+                label=f"{name} ({score['mean_return']:+.1f})",
+            )
         axes.set_title(f"{task['task']}: greedy mean return ({CURVE_EPISODES} episodes)")
         axes.set_xlabel("env steps")
         axes.set_ylabel("mean return")
@@ -404,8 +455,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_STEPS} steps per run.")
     parser.add_argument("--steps", type=int, help="Env steps per run (overrides the files).")
     parser.add_argument("--only", nargs="*", help="Experiment files to run (e.g. pacman-ppo).")
-    parser.add_argument("--sides", nargs="*", default=SIDES, choices=SIDES,
-                        help="Which sides to train (default both).")  # fmt: skip
+    parser.add_argument(
+        "--sides",
+        nargs="*",
+        default=SIDES,
+        choices=SIDES,
+        help="Which sides to train (default both).",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="Folder for the results.")
     args = parser.parse_args()
 

@@ -121,9 +121,17 @@ class PacManGame:
 
     def key(self) -> tuple:
         """What decides the next steps' danger: positions, directions, phase and fright."""
-        return (self.pacman, self.pacman_dir, *self.ghosts, *self.ghost_dirs,
-                *self.frightened, self.frightened_left, self.mode_clock, self.steps % 2,
-                self.remaining)  # fmt: skip
+        return (
+            self.pacman,
+            self.pacman_dir,
+            *self.ghosts,
+            *self.ghost_dirs,
+            *self.frightened,
+            self.frightened_left,
+            self.mode_clock,
+            self.steps % 2,
+            self.remaining,
+        )
 
     # ------------------------------------------------------------------------- step
     @property

@@ -67,8 +67,10 @@ class PacManHeuristic:
     ) -> int:
         def score(option: tuple[int, int]) -> tuple[bool, int]:
             cell = option[1]
-            far = min((abs(cell // size - g // size) + abs(cell % size - g % size) for g in ghosts),
-                      default=0)  # fmt: skip
+            far = min(
+                (abs(cell // size - g // size) + abs(cell % size - g % size) for g in ghosts),
+                default=0,
+            )
             return cell not in unsafe, far
 
         return max([(0, start), *options], key=score)[0]
