@@ -24,6 +24,10 @@ LEAGUE = "league"
 LEAGUE_SIZE = 3
 """Frozen past versions of the learner an ``opponent_policy="league"`` arena keeps (the
 newest ``LEAGUE_SIZE`` that joined, :meth:`arenalab.envs.arena.env.ArenaEnv.join_league`)."""
+LEAGUE_SHARE = 0.25
+"""Share of a league arena's episodes played against a member once one joined; the
+heuristic and random split the rest evenly (random draws are what teach a fighter to
+close in on a wanderer instead of waiting out the clock)."""
 OpponentPolicy = Literal["heuristic", "random", "mixed", "league"] | Callable[[Any], Any]
 
 
@@ -48,9 +52,9 @@ class ArenaConfig(EnvSettings):
     Giving ``fighters`` alone sets ``num_fighters`` to their count. ``learner`` and
     ``opponent_policy`` only matter to the single-agent view: the learner is the fighter
     the agent controls, every other fighter follows ``opponent_policy`` ("heuristic",
-    "random", "mixed": one of those two per episode, "league": the heuristic in half the
-    episodes, random or a frozen past version of the learner in a quarter each, or any callable
-    mapping an observation vector to an action).
+    "random", "mixed": one of those two per episode, "league": a frozen past version of
+    the learner in ``LEAGUE_SHARE`` of the episodes, otherwise as "mixed", or any
+    callable mapping an observation vector to an action).
     ``obs_spec`` chooses the layout every fighter observes: ``arena-obs-v2`` (default)
     or ``arena-obs-v1`` (models and data from before v2). ``action_set`` chooses what
     learners act with: the game's 4-vector (``continuous``) or an index into the table of

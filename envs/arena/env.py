@@ -11,7 +11,14 @@ import numpy as np
 from arenalab.envs.arena import spec
 from arenalab.envs.arena.actions import ArenaActions, controls_space
 from arenalab.envs.arena.actions import action_space as action_space
-from arenalab.envs.arena.config import LEAGUE, LEAGUE_SIZE, MIXED, MIXED_POLICIES, ArenaConfig
+from arenalab.envs.arena.config import (
+    LEAGUE,
+    LEAGUE_SHARE,
+    LEAGUE_SIZE,
+    MIXED,
+    MIXED_POLICIES,
+    ArenaConfig,
+)
 from arenalab.envs.arena.game import ArenaGame
 from arenalab.envs.arena.heuristic import ArenaHeuristic
 from arenalab.envs.arena.render import RENDER_MODES, render_game
@@ -57,9 +64,9 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
     then waits 10 steps. Bodies have radius ``0.5 * size`` and push each other apart.
     Opponents follow ``opponent_policy``: "heuristic" (attack the weakest, guard while
     cooling down or low; one instance per opponent), "random", "mixed" (each episode
-    draws one of the two), "league" (the self-play league: half the episodes the
-    heuristic, a quarter random, a quarter one of the last ``LEAGUE_SIZE`` policies
-    handed to :meth:`join_league`; random the other half until one joins), or a
+    draws one of the two), "league" (the self-play league: in a quarter of the
+    episodes one of the last ``LEAGUE_SIZE`` policies handed to :meth:`join_league`,
+    else as "mixed"; all "mixed" until one joins), or a
     callable ``observation -> action`` such as a frozen policy (shared by all
     opponents; it sees the ``obs_spec`` layout too).
     ``info["opponent"]`` names the episode's: "heuristic", "random", "league" or
@@ -168,16 +175,12 @@ class ArenaEnv(gym.Env[np.ndarray, np.ndarray]):
     def _draw_opponents(self) -> tuple[str, dict[int, Policy]]:
         """This episode's opponent: its name and the policy of every opponent seat."""
         policy, pools, rng = self.config.opponent_policy, self._pools, self.np_random
-        if policy == LEAGUE:  # heuristic 1/2, random 1/4, the members 1/4 between them
-            if rng.random() < 0.5:
-                return MIXED_POLICIES[0], pools[0]
-            if not self._league or rng.random() < 0.5:
-                return MIXED_POLICIES[1], pools[1]
+        if policy == LEAGUE and self._league and rng.random() < LEAGUE_SHARE:
             member = self._league[int(rng.integers(len(self._league)))]
             return LEAGUE, dict.fromkeys(pools[0], member)
         pick = int(rng.integers(len(pools))) if len(pools) > 1 else 0
         name = policy if isinstance(policy, str) else "custom"
-        return (MIXED_POLICIES[pick] if policy == MIXED else name), pools[pick]
+        return (MIXED_POLICIES[pick] if policy in (MIXED, LEAGUE) else name), pools[pick]
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Act for the learner, ask the opponent policy for everyone else, advance 0.05 s."""

@@ -1,9 +1,10 @@
 """The arena's self-play league: frozen past versions of the learner join its opponent pool.
 
 An ``opponents: league`` experiment trains one fighter in the single-agent arena with
-``opponent_policy="league"``: each episode's opponent is the scripted heuristic (half
-the episodes: the anchor every fighter is scored against), the random fighter (a
-quarter) or one of the last ``LEAGUE_SIZE`` frozen copies of the learner (a quarter).
+``opponent_policy="league"``: each episode's opponent is one of the last
+``LEAGUE_SIZE`` frozen copies of the learner (``LEAGUE_SHARE``, a quarter), else the
+scripted heuristic or the random fighter, evenly: the two anchors every fighter is
+scored against.
 Every ``REFRESH_EVERY`` iterations :class:`LeagueRefresh` freezes the learner's actor
 (read from the learner group, the trained weights) into a
 :class:`~arenalab.envs.arena.frozen.FrozenFighter` and hands it to every env of every
