@@ -204,10 +204,13 @@ def train_sb3(
     eval_every: int,
     make_env: Callable,
     finals: dict[str, Callable] | None = None,
+    make_train_env: Callable | None = None,
 ) -> dict | None:
     """SB3 with the experiment's hyperparameters on the same env; None without SB3.
 
-    ``finals`` names more envs to score the final model in (``final_{name}`` entries).
+    ``finals`` names more envs to score the final model in (``final_{name}`` entries);
+    ``make_train_env`` (default ``make_env``) is the env it learns in, ``make_env`` the
+    one its curve and final score are measured in.
     """
     try:
         import stable_baselines3 as sb3
@@ -240,7 +243,8 @@ def train_sb3(
             return True
 
     started = time.monotonic()
-    model = getattr(sb3, name)("MlpPolicy", env, device="cpu", verbose=0, **hyper)
+    learning_env = (make_train_env or make_env)()
+    model = getattr(sb3, name)("MlpPolicy", learning_env, device="cpu", verbose=0, **hyper)
     model.learn(total_timesteps=steps, callback=Curve())
     train_s = time.monotonic() - started
     final = evaluate(env, act_with(model), FINAL_EPISODES, FINAL_SEED)
@@ -294,11 +298,14 @@ def pacman_task(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def arena_task(args: argparse.Namespace) -> dict[str, Any]:
-    """The 1v1 arena: the shipped league file vs SB3 PPO (trained against the heuristic).
+    """The 1v1 arena: the shipped league file vs SB3 PPO (trained against heuristic or random).
 
-    Both fight in the single-agent 1v1 arena of ``experiments/arena-league.yaml``; the
+    Both fight in the single-agent 1v1 arena of ``experiments/arena-league.yaml`` and
+    pick rows of its discrete action table; SB3 has no frozen past selves, so it learns
+    against the league's two anchors ("mixed": heuristic or random per episode). The
     final score is against the heuristic (``final``) and against random
     (``final_random``), greedy, on the same 100 seeds; the curve is against the heuristic.
+    arenalab's served policy answers the game's 4-vector, SB3's a row index.
     """
     from arenalab.envs.arena import ArenaEnv
     from arenalab.envs.baselines import resolve_policy
@@ -313,8 +320,11 @@ def arena_task(args: argparse.Namespace) -> dict[str, Any]:
     steps = args.steps or (QUICK_STEPS if args.quick else experiment.training.env_steps)
     eval_every = max(4000, steps // (4 if args.quick else 10))
 
-    def make_env(opponent: str = "heuristic") -> Any:
-        return ArenaEnv({**game, "opponent_policy": opponent})
+    def make_env(opponent: str = "heuristic", action_set: str = "continuous") -> Any:
+        return ArenaEnv({**game, "opponent_policy": opponent, "action_set": action_set})
+
+    def sb3_env(opponent: str = "heuristic") -> Any:
+        return make_env(opponent, experiment.game.action_set)
 
     baselines = {}
     for policy in ("random", "heuristic"):
@@ -355,8 +365,8 @@ def arena_task(args: argparse.Namespace) -> dict[str, Any]:
     ]
     versus_random = evaluate(make_env("random"), act, FINAL_EPISODES, FINAL_SEED)
     runs[0]["final_random"] = versus_random.to_dict()
-    finals = {"random": lambda: make_env("random")}
-    peer = train_sb3(experiment, steps, eval_every, make_env, finals)
+    finals = {"random": lambda: sb3_env("random")}
+    peer = train_sb3(experiment, steps, eval_every, sb3_env, finals, lambda: sb3_env("mixed"))
     if peer is not None:
         runs.append(peer)
     for run in runs:
