@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from arenalab.datasets.episodes import VIEW_VERSION, vectors
 from arenalab.datasets.selection import Selection
-from arenalab.datasets.view import observation_space, read_view, selection_spec
+from arenalab.datasets.view import group_by, observation_space, read_view, selection_spec
 from arenalab.envs.arena.actions import controls_space
 from arenalab.storage import Storage
 
@@ -135,7 +135,7 @@ def _export_minari(
         ) from None
     dataset_id = minari_dataset_id(selection)
     obs_spec, length = selection_spec(storage, selection, closed_episodes)
-    episodes = view.groupby("eps_id").map_groups(_episode_arrays, batch_format="pyarrow")
+    episodes = group_by(view, "eps_id").map_groups(_episode_arrays, batch_format="pyarrow")
     eps_ids: list[str] = []
     with _datasets_root(out):
         if get_dataset_path(dataset_id).exists():

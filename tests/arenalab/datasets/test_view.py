@@ -172,3 +172,23 @@ def test_simulated_and_game_episodes_read_together(stores, tmp_path: Path, monke
     assert exported.num_rows == len(by_source["sim"]) and set(RLLIB_COLUMNS) <= set(
         exported.column_names
     )
+
+
+def test_groupings_shuffle_by_sorting_unless_ray_data_is_told_otherwise(
+    ray_head, monkeypatch
+) -> None:
+    """Sort-based by default (no aggregator actors); RAY_DATA_DEFAULT_SHUFFLE_STRATEGY wins."""
+    from arenalab.datasets.view import SHUFFLE_STRATEGY_VARIABLE, group_by
+    from ray.data.context import DataContext, ShuffleStrategy
+
+    monkeypatch.delenv(SHUFFLE_STRATEGY_VARIABLE, raising=False)
+    rows = ray.data.from_items([{"eps_id": "a"}, {"eps_id": "b"}])
+    grouped = group_by(rows, "eps_id")
+    assert grouped._dataset.context.shuffle_strategy == ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+    assert DataContext.get_current().shuffle_strategy != ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+    monkeypatch.setenv(SHUFFLE_STRATEGY_VARIABLE, "hash_shuffle")
+    chosen = ray.data.from_items([{"eps_id": "a"}])
+    chosen.context.shuffle_strategy = ShuffleStrategy.HASH_SHUFFLE  # what Ray Data read
+    assert (
+        group_by(chosen, "eps_id")._dataset.context.shuffle_strategy == ShuffleStrategy.HASH_SHUFFLE
+    )
