@@ -45,6 +45,24 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
 """Ray and Serve failures a retry may get past: 503, never a traceback."""
 
 
+class StatusError(Exception):
+    """A request's failure whose HTTP status is known: its detail goes out as JSON.
+
+    Raised anywhere under a route, it is answered by the handler :func:`install`
+    registers (503s carry Retry-After), so routes need no try/except of their own.
+    """
+
+    def __init__(self, status: int, detail: object) -> None:
+        super().__init__(str(detail))
+        self.status, self.detail = status, detail
+
+
+def status_response(exc: StatusError) -> JSONResponse:
+    """The HTTP answer to ``exc``: ``{"detail": ...}`` with its status."""
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if exc.status == 503 else None
+    return JSONResponse({"detail": exc.detail}, exc.status, headers=headers)
+
+
 def frame_error_detail(exc: FrameError, *, prefix: tuple = ("body",)) -> list[dict]:
     """A library FrameError as a FastAPI-style validation error list."""
     return [{"loc": [*prefix, *exc.loc], "msg": str(exc), "type": "value_error"}]
@@ -112,6 +130,10 @@ def install(app: FastAPI) -> None:
         fields = ("loc", "msg", "type")
         detail = [{key: error[key] for key in fields} for error in exc.errors()]
         return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(StatusError)
+    async def _status(_: Request, exc: StatusError) -> JSONResponse:
+        return status_response(exc)
 
     @app.exception_handler(NotFoundError)
     async def _not_found(_: Request, exc: NotFoundError) -> JSONResponse:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 from arenalab.floats import shortest_list
 from arenalab.registry import Model, NotFoundError, Registry
-from arenalab.serving.core.errors import RETRY_AFTER_S, failure
+from arenalab.serving.core.errors import RETRY_AFTER_S, StatusError, failure
 from arenalab.serving.core.runtime import get_runtime
 from arenalab.serving.inference.protocol import ActGroup, ActOutcome, PolicyArgs
 from arenalab.serving.inference.schemas import (
@@ -28,24 +28,18 @@ from arenalab.serving.inference.schemas import (
     BattleActRequest,
     ModelRef,
 )
-from fastapi import HTTPException
 from starlette.requests import HTTPConnection
 
 if TYPE_CHECKING:
     from arenalab.policies import BestModels
 
 
-class ActError(Exception):
+class ActError(StatusError):
     """Why a request gets no actions: an HTTP status, a detail and the fighter concerned."""
 
     def __init__(self, status: int, detail: object, *, fighter_id: int | None = None) -> None:
-        super().__init__(str(detail))
-        self.status, self.detail, self.fighter_id = status, detail, fighter_id
-
-    def http(self) -> HTTPException:
-        """The same error for an HTTP answer (503s carry Retry-After)."""
-        headers = {"Retry-After": str(RETRY_AFTER_S)} if self.status == 503 else None
-        return HTTPException(self.status, self.detail, headers=headers)
+        super().__init__(status, detail)
+        self.fighter_id = fighter_id
 
     def message(self) -> dict:
         """The same error as a stream message body."""

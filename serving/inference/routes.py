@@ -16,7 +16,7 @@ from typing import Annotated
 from arenalab.serving.core import auth
 from arenalab.serving.core.limits import IdPath
 from arenalab.serving.inference import stream
-from arenalab.serving.inference.client import ActError, PolicyClient, get_policy_client
+from arenalab.serving.inference.client import PolicyClient, get_policy_client
 from arenalab.serving.inference.schemas import (
     ActRequest,
     ActResponse,
@@ -60,19 +60,13 @@ async def act_as_fighter(
     fighter_id: IdPath, body: ActRequest, _: auth.Admin, client: PolicyDep
 ) -> Response:
     """The action of the fighter's best model (the answer names the model that acted)."""
-    try:
-        return await _act(client, await client.best_model(fighter_id), body, fighter_id)
-    except ActError as exc:
-        raise exc.http() from None
+    return await _act(client, await client.best_model(fighter_id), body, fighter_id)
 
 
 @router.post("/act", response_model=BattleActResponse)
 async def act_battle(body: BattleActRequest, _: auth.Admin, client: PolicyDep) -> Response:
     """Every AI fighter of a battle in one request, each with its own best model."""
-    try:
-        return _json({"actions": await client.act_battle(body)})
-    except ActError as exc:
-        raise exc.http() from None
+    return _json({"actions": await client.act_battle(body)})
 
 
 @router.websocket("/act/stream")
@@ -90,10 +84,7 @@ async def act_stream(websocket: WebSocket, _: auth.Admin, client: PolicyDep) -> 
 )
 async def model_onnx(model_id: IdPath, _: auth.Admin, client: PolicyDep) -> Response:
     """The model's greedy policy as one self-contained ONNX file, checked against torch."""
-    try:
-        body, max_abs_diff = await client.onnx(model_id)
-    except ActError as exc:
-        raise exc.http() from None
+    body, max_abs_diff = await client.onnx(model_id)
     headers = {
         "Content-Disposition": f'attachment; filename="model-{model_id}.onnx"',
         "X-Onnx-Max-Abs-Diff": f"{max_abs_diff:.3g}",
@@ -108,17 +99,11 @@ async def act_as_model(
     model_id: IdPath, body: ActRequest, _: auth.Admin, client: PolicyDep
 ) -> Response:
     """The action of any registered model (the lab compares checkpoints with it)."""
-    try:
-        return await _act(client, await client.model(model_id), body)
-    except ActError as exc:
-        raise exc.http() from None
+    return await _act(client, await client.model(model_id), body)
 
 
 @v1_router.get("/inference/models", response_model=LoadedModels)
 async def loaded_models(_: auth.Admin, client: PolicyDep) -> LoadedModels:
     """Where policies run and the models loaded there, each with the runtime it acts on."""
-    try:
-        models = await client.policies.models()
-    except ActError as exc:
-        raise exc.http() from None
+    models = await client.policies.models()
     return LoadedModels(placement=client.policies.placement, models=models)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from arenalab.policies import BestModels
 from arenalab.registry import Registry
+from arenalab.serving.core.errors import status_response
 from arenalab.serving.inference.client import ActError, PolicyClient
 from arenalab.serving.inference.local import LocalPolicies
 from arenalab.serving.inference.protocol import ActGroup, PolicyArgs
@@ -67,7 +68,7 @@ def test_saturated_policy_queue_is_a_503_with_retry_after() -> None:
     with pytest.raises(ActError) as info:
         asyncio.run(policies.call([group]))
     assert info.value.status == 503
-    assert info.value.http().headers["Retry-After"] == "1"
+    assert status_response(info.value).headers["Retry-After"] == "1"
     assert info.value.message()["retry_after"] == 1
 
 
@@ -98,7 +99,7 @@ def test_requests_waiting_for_model_loads_past_the_bound_are_a_503(tmp_path) -> 
     )
     with pytest.raises(ActError) as info:
         asyncio.run(policies.act([ActGroup(1, np.zeros((1, 49), dtype=np.float32))]))
-    assert info.value.status == 503 and info.value.http().headers["Retry-After"] == "1"
+    assert info.value.status == 503 and status_response(info.value).headers["Retry-After"] == "1"
 
 
 class LoadingPolicies:
