@@ -106,25 +106,20 @@ def rand(env: gym.Env, _obs: Any) -> Any:
 
 
 @pytest.mark.slow
-def test_a2c_beats_random_on_cartpole(ray_head: RayHead, tmp_path: Path) -> None:
-    """A2C's greedy policy, served through Policy, beats random CartPole by a margin."""
-    policy = Policy.from_checkpoint(train_for(a2c_cartpole(), A2C_STEPS, tmp_path / "a2c"))
-    trained, random = (
-        mean_return("CartPole-v1", served(policy)),
-        mean_return("CartPole-v1", rand),
-    )
-    assert trained >= random + A2C_MARGIN, (trained, random)
-
-
-@pytest.mark.slow
-def test_td3_beats_random_on_pendulum(ray_head: RayHead, tmp_path: Path) -> None:
-    """TD3's greedy policy, served through Policy, swings Pendulum up far better than random."""
-    policy = Policy.from_checkpoint(train_for(td3_pendulum(), TD3_STEPS, tmp_path / "td3"))
-    trained, random = (
-        mean_return("Pendulum-v1", served(policy)),
-        mean_return("Pendulum-v1", rand),
-    )
-    assert trained >= random + TD3_MARGIN, (trained, random)
+@pytest.mark.parametrize(
+    ("name", "build", "steps", "env_id", "margin"),
+    [
+        ("a2c", a2c_cartpole, A2C_STEPS, "CartPole-v1", A2C_MARGIN),
+        ("td3", td3_pendulum, TD3_STEPS, "Pendulum-v1", TD3_MARGIN),
+    ],
+)
+def test_a_trained_policy_beats_random_as_served(
+    ray_head: RayHead, tmp_path: Path, name: str, build, steps: int, env_id: str, margin: float
+) -> None:
+    """A2C on CartPole, TD3 on Pendulum: the greedy policy, served, beats random by a margin."""
+    policy = Policy.from_checkpoint(train_for(build(), steps, tmp_path / name))
+    trained, random = mean_return(env_id, served(policy)), mean_return(env_id, rand)
+    assert trained >= random + margin, (trained, random)
 
 
 def rllib_greedy(module: Any, space: gym.Space, obs: np.ndarray) -> np.ndarray:

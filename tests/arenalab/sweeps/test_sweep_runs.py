@@ -128,6 +128,16 @@ def trial_states(sweep: SweepDir) -> dict[str, tuple[str, int]]:
     }
 
 
+def resume_sweep(name: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``arenalab sweep --resume NAME``, checked to exit 0 and register a model."""
+    resumed = subprocess.run(
+        [ARENALAB, "sweep", "--resume", name], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    assert "registered model" in resumed.stdout
+    return resumed
+
+
 def result_rows(trial_dir: Path) -> list[dict]:
     """The results a trial reported, in order (Tune's result.json, one JSON per line)."""
     import json
@@ -184,15 +194,7 @@ def test_killed_sweep_resumes_without_redoing_finished_trials(
     first_dir, second_dir = (next(sweep_dirs(sweep, trial)) for trial in (first, second))
     rows_before = result_rows(first_dir)
 
-    resumed = subprocess.run(
-        [ARENALAB, "sweep", "--resume", "killed"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
-    assert "registered model" in resumed.stdout
+    resumed = resume_sweep("killed", env)
 
     assert result_rows(first_dir) == rows_before  # trial 1 was not run again
     final = trial_states(sweep)
@@ -272,15 +274,7 @@ def test_ctrl_c_checkpoints_the_running_trial_and_resume_registers_the_best(
     at = forced.metrics["training_iteration"]
     assert 1 <= at < 4
 
-    resumed = subprocess.run(
-        [ARENALAB, "sweep", "--resume", "ctrl-c"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
-    assert "registered model" in resumed.stdout
+    resume_sweep("ctrl-c", env)
     assert len(Registry.from_settings(load_settings(data_dir=data_dir)).list_models()) == 1
     final = trial_states(sweep)
     assert sorted(final.values()) == [("TERMINATED", 4), ("TERMINATED", 4)], final
