@@ -11,7 +11,7 @@ import asyncio
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -103,6 +103,14 @@ class Connection:
             self.writer = None
 
 
+async def timed(result: Result, clients: Iterable[Awaitable], start: float | None = None) -> Result:
+    """Run every client to its end; ``result.seconds`` is the wall time from ``start`` (now)."""
+    start = time.perf_counter() if start is None else start
+    await asyncio.gather(*clients)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
 Request = tuple[str, bytes, int]  # path, body, and the frames or actions it carries
 
 
@@ -125,10 +133,7 @@ async def closed_loop(
         finally:
             connection.close()
 
-    start = time.perf_counter()
-    await asyncio.gather(*(client(c) for c in range(clients)))
-    result.seconds = time.perf_counter() - start
-    return result
+    return await timed(result, (client(c) for c in range(clients)))
 
 
 async def stream_loop(
@@ -175,10 +180,7 @@ async def stream_loop(
                 await asyncio.sleep(0.005)
             receiver.cancel()
 
-    start = time.perf_counter()
-    await asyncio.gather(*(client(c) for c in range(clients)))
-    result.seconds = time.perf_counter() - start
-    return result
+    return await timed(result, (client(c) for c in range(clients)))
 
 
 async def open_loop(
@@ -270,6 +272,4 @@ async def paced_loop(
         finally:
             connection.close()
 
-    await asyncio.gather(*(unit(u) for u in range(units)))
-    result.seconds = time.perf_counter() - start
-    return result
+    return await timed(result, (unit(u) for u in range(units)), start)
