@@ -4,7 +4,7 @@ Built on SAC's machinery the way RLlib's own TQC is: ``TD3Config`` extends
 ``SACConfig`` (actor/critic learning rates, ``tau``, ``replay_buffer_config``'s
 capacity, ``training_intensity``) and ``TD3`` runs DQN/SAC's off-policy loop (sample a
 fragment, store it, take ``training_intensity``-many updates, sync weights) with two
-changes for speed: transitions are stored flat (:mod:`arenalab.algorithms.td3_replay`,
+changes for speed: transitions are stored flat (:mod:`arenalab.algorithms.replay`,
 not RLlib's per-row episodes) and a training step's K updates go to the learner as
 ONE batch of K minibatches (one ``LearnerGroup.update`` call, not K). That took TD3 on
 Pendulum from 0.03x to about half of Stable-Baselines3's env steps/s on 2 cores
@@ -30,30 +30,10 @@ from __future__ import annotations
 from typing import Any
 
 from ray.rllib.algorithms.algorithm_config import NotProvided
-from ray.rllib.algorithms.dqn.dqn import calculate_rr_weights
 from ray.rllib.algorithms.sac import SAC, SACConfig
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
-from ray.rllib.execution.rollout_ops import synchronous_parallel_sample
-from ray.rllib.utils.metrics import (
-    ALL_MODULES,
-    ENV_RUNNER_RESULTS,
-    ENV_RUNNER_SAMPLING_TIMER,
-    LEARNER_RESULTS,
-    LEARNER_UPDATE_TIMER,
-    NUM_AGENT_STEPS_SAMPLED_LIFETIME,
-    NUM_ENV_STEPS_SAMPLED_LIFETIME,
-    REPLAY_BUFFER_ADD_DATA_TIMER,
-    REPLAY_BUFFER_SAMPLE_TIMER,
-    SYNCH_WORKER_WEIGHTS_TIMER,
-    TIMERS,
-)
 
-from arenalab.algorithms.td3_replay import TransitionReplayBuffer
-
-ROLLOUT_FRAGMENT = 32
-"""Env steps per sample call: each call costs a weight sync and a learner round trip,
-so per-step fragments (SAC's ``auto``) spend more time there than in the update."""
-UNIFORM_BUFFERS = ("EpisodeReplayBuffer", "MultiAgentEpisodeReplayBuffer")
+from arenalab.algorithms.replay import ROLLOUT_FRAGMENT, FlatReplayLoop, check_uniform_buffer
 
 
 class TD3Config(SACConfig):
@@ -122,12 +102,7 @@ class TD3Config(SACConfig):
             self._value_error(
                 f"TD3 learns from 1-step returns: n_step must be 1, got {self.n_step}"
             )
-        if self.replay_buffer_config.get("type") not in UNIFORM_BUFFERS:
-            self._value_error(
-                "TD3 replays uniformly: replay_buffer_config type must be one of "
-                f"{UNIFORM_BUFFERS} (only its capacity is used), got "
-                f"{self.replay_buffer_config.get('type')!r}"
-            )
+        check_uniform_buffer(self, "TD3")
         if not self.normalize_actions:
             self._value_error(
                 "TD3's actor acts in [-1, 1]: normalize_actions must be True (RLlib then "
@@ -156,65 +131,10 @@ class TD3Config(SACConfig):
         }
 
 
-class TD3(SAC):
+class TD3(FlatReplayLoop, SAC):
     """SAC's algorithm with a flat replay buffer and all of a step's updates in one call."""
 
     @classmethod
     def get_default_config(cls) -> TD3Config:
         """A fresh :class:`TD3Config`."""
         return TD3Config()
-
-    def _create_local_replay_buffer_if_necessary(self, config: TD3Config) -> TransitionReplayBuffer:
-        """A :class:`TransitionReplayBuffer` of ``replay_buffer_config["capacity"]`` per module."""
-        return TransitionReplayBuffer(config.replay_buffer_config["capacity"], seed=config.seed)
-
-    def training_step(self) -> None:
-        """Sample and store fragments, then take the K updates ``training_intensity`` asks.
-
-        The same ratio of replayed to sampled steps as DQN's ``calculate_rr_weights``;
-        the K minibatches go to the learner group as one batch (``minibatch_size`` =
-        the per-learner batch), so the learner steps K times in one round trip.
-        """
-        store_rounds, updates = calculate_rr_weights(self.config)
-        for _ in range(store_rounds):
-            with self.metrics.log_time((TIMERS, ENV_RUNNER_SAMPLING_TIMER)):
-                episodes, env_runner_results = synchronous_parallel_sample(
-                    worker_set=self.env_runner_group,
-                    concat=True,
-                    sample_timeout_s=self.config.sample_timeout_s,
-                    _uses_new_env_runners=True,
-                    _return_metrics=True,
-                )
-            self.metrics.aggregate(env_runner_results, key=ENV_RUNNER_RESULTS)
-            with self.metrics.log_time((TIMERS, REPLAY_BUFFER_ADD_DATA_TIMER)):
-                self.local_replay_buffer.add(episodes)
-        timesteps = {
-            key: self.metrics.peek((ENV_RUNNER_RESULTS, key), default=default)
-            for key, default in (
-                (NUM_ENV_STEPS_SAMPLED_LIFETIME, 0),
-                (NUM_AGENT_STEPS_SAMPLED_LIFETIME, {}),
-            )
-        }
-        sampled = timesteps[NUM_ENV_STEPS_SAMPLED_LIFETIME]
-        if self.config.count_steps_by == "agent_steps":
-            sampled = sum(timesteps[NUM_AGENT_STEPS_SAMPLED_LIFETIME].values())
-        if sampled < self.config.num_steps_sampled_before_learning_starts:
-            return
-        with self.metrics.log_time((TIMERS, REPLAY_BUFFER_SAMPLE_TIMER)):
-            batch = self.local_replay_buffer.sample(self.config.total_train_batch_size, updates)
-        if batch is None:
-            return
-        with self.metrics.log_time((TIMERS, LEARNER_UPDATE_TIMER)):
-            learner_results = self.learner_group.update(
-                batch=batch,
-                minibatch_size=self.config.train_batch_size_per_learner,
-                num_epochs=1,
-                timesteps=timesteps,
-            )
-        self.metrics.aggregate(learner_results, key=LEARNER_RESULTS)
-        with self.metrics.log_time((TIMERS, SYNCH_WORKER_WEIGHTS_TIMER)):
-            self.env_runner_group.sync_weights(
-                from_worker_or_learner_group=self.learner_group,
-                policies=set(learner_results[0]) - {ALL_MODULES},
-                inference_only=True,
-            )

@@ -37,7 +37,8 @@ class BuiltConfig:
 def algorithm_class(algorithm: Algorithm) -> type[RLlibAlgorithm]:
     """The Algorithm class, imported only when asked for (each import pulls in RLlib).
 
-    A2C and TD3 are arenalab's own (RLlib 2.60 ships neither), built on its new API stack.
+    A2C and TD3 are arenalab's own (RLlib 2.60 ships neither), built on its new API stack;
+    DQN is RLlib's on arenalab's flat replay loop (:mod:`arenalab.algorithms.dqn`).
     """
     match algorithm:
         case Algorithm.PPO:
@@ -53,7 +54,7 @@ def algorithm_class(algorithm: Algorithm) -> type[RLlibAlgorithm]:
 
             return IMPALA
         case Algorithm.DQN:
-            from ray.rllib.algorithms.dqn import DQN
+            from arenalab.algorithms.dqn import DQN
 
             return DQN
         case Algorithm.SAC:

@@ -18,6 +18,7 @@ CASES = [
     ("APPO", "pacman", PACMAN),
     ("IMPALA", "pacman", PACMAN),
     ("DQN", "pacman", PACMAN),
+    ("DQN", "multiagent-pacman", PACMAN),
     ("SAC", "arena", ARENA),
     ("TQC", "arena", ARENA),
     ("PPO", "multiagent-pacman", PACMAN),

@@ -1,12 +1,15 @@
-"""TD3's replay memory: flat ``(s, a, r, s', terminated)`` transitions in numpy rings.
+"""Off-policy replay for arenalab's DQN and TD3: flat ``(s, a, r, s', terminated)`` transitions.
 
 RLlib's ``EpisodeReplayBuffer`` hands each sampled transition back as a one-step
 episode that the learner connector then turns into a batch row again: about 1 ms per
 row on a 2-core machine, so a 128-row TD3 update per env step spent most of its time
-there (benchmarks/algorithms.py). Stored flat, a batch is one fancy-index per column
-and the K batches of one training step are one call. Sampling is uniform, as in TD3's
-paper; one ring per RLModule, so several fighters each learn from their own seats.
+there (benchmarks/algorithms.py), and DQN on Pac-Man a quarter of its time (with a
+deep copy of every stored episode chunk). Stored flat in numpy rings, a batch is one
+fancy-index per column and the K batches of one training step are one call. Sampling
+is uniform; one ring per RLModule, so several fighters each learn from their own seats.
 Truncated episodes (time limits) are not terminal: their last transition bootstraps.
+
+:class:`FlatReplayLoop` is the training step both algorithms run on it.
 """
 
 from __future__ import annotations
@@ -14,13 +17,34 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from ray.rllib.algorithms.dqn.dqn import calculate_rr_weights
 from ray.rllib.core.columns import Columns
 from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
 from ray.rllib.env.single_agent_episode import SingleAgentEpisode
+from ray.rllib.execution.rollout_ops import synchronous_parallel_sample
 from ray.rllib.policy.sample_batch import DEFAULT_POLICY_ID, MultiAgentBatch, SampleBatch
+from ray.rllib.utils.metrics import (
+    ALL_MODULES,
+    ENV_RUNNER_RESULTS,
+    ENV_RUNNER_SAMPLING_TIMER,
+    LEARNER_RESULTS,
+    LEARNER_UPDATE_TIMER,
+    NUM_AGENT_STEPS_SAMPLED_LIFETIME,
+    NUM_ENV_STEPS_SAMPLED_LIFETIME,
+    REPLAY_BUFFER_ADD_DATA_TIMER,
+    REPLAY_BUFFER_SAMPLE_TIMER,
+    SYNCH_WORKER_WEIGHTS_TIMER,
+    TIMERS,
+)
 from ray.rllib.utils.typing import ModuleID
 
 COLUMNS = (Columns.OBS, Columns.ACTIONS, Columns.REWARDS, Columns.NEXT_OBS, Columns.TERMINATEDS)
+
+
+def _actions(actions: Any) -> np.ndarray:
+    """Box actions as float32, Discrete ones as int64 (the index a Q head gathers by)."""
+    values = np.asarray(actions)
+    return values.astype(np.float32 if values.dtype.kind == "f" else np.int64)
 
 
 def transitions(episode: SingleAgentEpisode) -> dict[str, np.ndarray] | None:
@@ -33,7 +57,7 @@ def transitions(episode: SingleAgentEpisode) -> dict[str, np.ndarray] | None:
     terminated[-1] = episode.is_terminated
     return {
         Columns.OBS: observations[:steps],
-        Columns.ACTIONS: np.asarray(episode.get_actions(), dtype=np.float32),
+        Columns.ACTIONS: _actions(episode.get_actions()),
         Columns.REWARDS: np.asarray(episode.get_rewards(), dtype=np.float32),
         Columns.NEXT_OBS: observations[1 : steps + 1],
         Columns.TERMINATEDS: terminated,
@@ -135,3 +159,85 @@ class TransitionReplayBuffer:
         for module_id, ring_state in state.items():
             self.rings[module_id] = TransitionRing(self.capacity)
             self.rings[module_id].set_state(ring_state)
+
+
+ROLLOUT_FRAGMENT = 32
+"""Env steps per sample call: each call costs a weight sync and a learner round trip,
+so per-step fragments (RLlib's ``auto`` for DQN and SAC) spend more time there than in
+the update."""
+UNIFORM_BUFFERS = ("EpisodeReplayBuffer", "MultiAgentEpisodeReplayBuffer")
+"""The ``replay_buffer_config`` types a flat loop stands in for (only the capacity is used)."""
+
+
+class FlatReplayLoop:
+    """The off-policy training step on a :class:`TransitionReplayBuffer`, for an RLlib Algorithm.
+
+    Mixed in before DQN or SAC: sample and store fragments, then take the K updates
+    ``training_intensity`` asks (the ratio of DQN's ``calculate_rr_weights``) as ONE
+    learner call of K minibatches, not K calls. :meth:`replayed` lets an algorithm add
+    the columns its loss reads.
+    """
+
+    def _create_local_replay_buffer_if_necessary(self, config: Any) -> TransitionReplayBuffer:
+        """A :class:`TransitionReplayBuffer` of ``replay_buffer_config["capacity"]`` per module."""
+        return TransitionReplayBuffer(config.replay_buffer_config["capacity"], seed=config.seed)
+
+    def replayed(self, batch: MultiAgentBatch) -> MultiAgentBatch:
+        """The sampled batch as the learner takes it (unchanged here)."""
+        return batch
+
+    def training_step(self) -> None:
+        """Sample and store fragments, then the step's K updates in one learner call."""
+        store_rounds, updates = calculate_rr_weights(self.config)
+        for _ in range(store_rounds):
+            with self.metrics.log_time((TIMERS, ENV_RUNNER_SAMPLING_TIMER)):
+                episodes, env_runner_results = synchronous_parallel_sample(
+                    worker_set=self.env_runner_group,
+                    concat=True,
+                    sample_timeout_s=self.config.sample_timeout_s,
+                    _uses_new_env_runners=True,
+                    _return_metrics=True,
+                )
+            self.metrics.aggregate(env_runner_results, key=ENV_RUNNER_RESULTS)
+            with self.metrics.log_time((TIMERS, REPLAY_BUFFER_ADD_DATA_TIMER)):
+                self.local_replay_buffer.add(episodes)
+        timesteps = {
+            key: self.metrics.peek((ENV_RUNNER_RESULTS, key), default=default)
+            for key, default in (
+                (NUM_ENV_STEPS_SAMPLED_LIFETIME, 0),
+                (NUM_AGENT_STEPS_SAMPLED_LIFETIME, {}),
+            )
+        }
+        sampled = timesteps[NUM_ENV_STEPS_SAMPLED_LIFETIME]
+        if self.config.count_steps_by == "agent_steps":
+            sampled = sum(timesteps[NUM_AGENT_STEPS_SAMPLED_LIFETIME].values())
+        if sampled < self.config.num_steps_sampled_before_learning_starts:
+            return
+        with self.metrics.log_time((TIMERS, REPLAY_BUFFER_SAMPLE_TIMER)):
+            batch = self.local_replay_buffer.sample(self.config.total_train_batch_size, updates)
+        if batch is None:
+            return
+        with self.metrics.log_time((TIMERS, LEARNER_UPDATE_TIMER)):
+            learner_results = self.learner_group.update(
+                batch=self.replayed(batch),
+                minibatch_size=self.config.train_batch_size_per_learner,
+                num_epochs=1,
+                timesteps=timesteps,
+            )
+        self.metrics.aggregate(learner_results, key=LEARNER_RESULTS)
+        with self.metrics.log_time((TIMERS, SYNCH_WORKER_WEIGHTS_TIMER)):
+            self.env_runner_group.sync_weights(
+                from_worker_or_learner_group=self.learner_group,
+                policies=set(learner_results[0]) - {ALL_MODULES},
+                inference_only=True,
+            )
+
+
+def check_uniform_buffer(config: Any, algorithm: str) -> None:
+    """Refuse a ``replay_buffer_config`` the flat buffer does not stand in for."""
+    kind = config.replay_buffer_config.get("type")
+    if kind not in UNIFORM_BUFFERS:
+        config._value_error(
+            f"{algorithm} replays uniformly from flat transitions: replay_buffer_config "
+            f"type must be one of {UNIFORM_BUFFERS} (only its capacity is used), got {kind!r}"
+        )
