@@ -14,12 +14,10 @@ replay and ``n_step > 1``.
 
 from __future__ import annotations
 
-import numpy as np
 from ray.rllib.algorithms.dqn import DQN as RLlibDQN
 from ray.rllib.algorithms.dqn import DQNConfig as RLlibDQNConfig
-from ray.rllib.policy.sample_batch import MultiAgentBatch
 
-from arenalab.algorithms.replay import ROLLOUT_FRAGMENT, FlatReplayLoop, check_uniform_buffer
+from arenalab.algorithms.replay import ROLLOUT_FRAGMENT, FlatReplayLoop, check_flat_replay
 
 
 class DQNConfig(RLlibDQNConfig):
@@ -34,11 +32,7 @@ class DQNConfig(RLlibDQNConfig):
     def validate(self) -> None:
         """RLlib's checks plus the flat loop's: uniform replay, 1-step returns."""
         super().validate()
-        check_uniform_buffer(self, "arenalab's DQN")
-        if self.n_step != 1:
-            self._value_error(
-                f"arenalab's DQN learns from 1-step returns: n_step must be 1, got {self.n_step}"
-            )
+        check_flat_replay(self, "arenalab's DQN")
 
 
 class DQN(FlatReplayLoop, RLlibDQN):
@@ -48,11 +42,3 @@ class DQN(FlatReplayLoop, RLlibDQN):
     def get_default_config(cls) -> DQNConfig:
         """A fresh :class:`DQNConfig`."""
         return DQNConfig()
-
-    def replayed(self, batch: MultiAgentBatch) -> MultiAgentBatch:
-        """Add what RLlib's DQN loss reads: 1-step returns, equal importance weights."""
-        for rows in batch.policy_batches.values():
-            count = len(rows)
-            rows["n_step"] = np.ones(count, np.float32)
-            rows["weights"] = np.ones(count, np.float32)
-        return batch

@@ -174,8 +174,7 @@ class FlatReplayLoop:
 
     Mixed in before DQN or SAC: sample and store fragments, then take the K updates
     ``training_intensity`` asks (the ratio of DQN's ``calculate_rr_weights``) as ONE
-    learner call of K minibatches, not K calls. :meth:`replayed` lets an algorithm add
-    the columns its loss reads.
+    learner call of K minibatches, not K calls.
     """
 
     def _create_local_replay_buffer_if_necessary(self, config: Any) -> TransitionReplayBuffer:
@@ -183,7 +182,11 @@ class FlatReplayLoop:
         return TransitionReplayBuffer(config.replay_buffer_config["capacity"], seed=config.seed)
 
     def replayed(self, batch: MultiAgentBatch) -> MultiAgentBatch:
-        """The sampled batch as the learner takes it (unchanged here)."""
+        """Add what RLlib's Q losses (DQN, SAC) read: 1-step returns, equal weights."""
+        for rows in batch.policy_batches.values():
+            count = len(rows)
+            rows["n_step"] = np.ones(count, np.float32)
+            rows["weights"] = np.ones(count, np.float32)
         return batch
 
     def training_step(self) -> None:
@@ -233,11 +236,15 @@ class FlatReplayLoop:
             )
 
 
-def check_uniform_buffer(config: Any, algorithm: str) -> None:
-    """Refuse a ``replay_buffer_config`` the flat buffer does not stand in for."""
+def check_flat_replay(config: Any, algorithm: str) -> None:
+    """Refuse what the flat loop cannot do: prioritized replay, n-step returns."""
     kind = config.replay_buffer_config.get("type")
     if kind not in UNIFORM_BUFFERS:
         config._value_error(
             f"{algorithm} replays uniformly from flat transitions: replay_buffer_config "
             f"type must be one of {UNIFORM_BUFFERS} (only its capacity is used), got {kind!r}"
+        )
+    if config.n_step != 1:
+        config._value_error(
+            f"{algorithm} learns from 1-step returns: n_step must be 1, got {config.n_step}"
         )

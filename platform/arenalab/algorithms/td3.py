@@ -30,10 +30,10 @@ from __future__ import annotations
 from typing import Any
 
 from ray.rllib.algorithms.algorithm_config import NotProvided
-from ray.rllib.algorithms.sac import SAC, SACConfig
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
-from arenalab.algorithms.replay import ROLLOUT_FRAGMENT, FlatReplayLoop, check_uniform_buffer
+from arenalab.algorithms.replay import ROLLOUT_FRAGMENT
+from arenalab.algorithms.sac import SAC, SACConfig
 
 
 class TD3Config(SACConfig):
@@ -98,11 +98,6 @@ class TD3Config(SACConfig):
         for name in ("exploration_noise", "target_noise", "target_noise_clip"):
             if getattr(self, name) < 0:
                 self._value_error(f"{name} must be >= 0, got {getattr(self, name)}")
-        if self.n_step != 1:
-            self._value_error(
-                f"TD3 learns from 1-step returns: n_step must be 1, got {self.n_step}"
-            )
-        check_uniform_buffer(self, "TD3")
         if not self.normalize_actions:
             self._value_error(
                 "TD3's actor acts in [-1, 1]: normalize_actions must be True (RLlib then "
@@ -131,7 +126,7 @@ class TD3Config(SACConfig):
         }
 
 
-class TD3(FlatReplayLoop, SAC):
+class TD3(SAC):
     """SAC's algorithm with a flat replay buffer and all of a step's updates in one call."""
 
     @classmethod

@@ -38,7 +38,7 @@ def algorithm_class(algorithm: Algorithm) -> type[RLlibAlgorithm]:
     """The Algorithm class, imported only when asked for (each import pulls in RLlib).
 
     A2C and TD3 are arenalab's own (RLlib 2.60 ships neither), built on its new API stack;
-    DQN is RLlib's on arenalab's flat replay loop (:mod:`arenalab.algorithms.dqn`).
+    DQN and SAC are RLlib's on arenalab's flat replay loop (:mod:`arenalab.algorithms.replay`).
     """
     match algorithm:
         case Algorithm.PPO:
@@ -58,7 +58,7 @@ def algorithm_class(algorithm: Algorithm) -> type[RLlibAlgorithm]:
 
             return DQN
         case Algorithm.SAC:
-            from ray.rllib.algorithms.sac import SAC
+            from arenalab.algorithms.sac import SAC
 
             return SAC
         case Algorithm.TQC:

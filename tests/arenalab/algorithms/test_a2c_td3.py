@@ -112,6 +112,7 @@ def rand(env: gym.Env, _obs: Any) -> Any:
         ("a2c", a2c_cartpole, A2C_STEPS, "CartPole-v1", A2C_MARGIN),
         ("td3", td3_pendulum, TD3_STEPS, "Pendulum-v1", TD3_MARGIN),
     ],
+    ids=["a2c-cartpole", "td3-pendulum"],
 )
 def test_a_trained_policy_beats_random_as_served(
     ray_head: RayHead, tmp_path: Path, name: str, build, steps: int, env_id: str, margin: float

@@ -1,4 +1,4 @@
-"""arenalab's DQN: RLlib's Q learning on the flat replay loop (arenalab.algorithms.dqn)."""
+"""arenalab's DQN and SAC: RLlib's losses on the flat replay loop (arenalab.algorithms.replay)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from arenalab.algorithms.dqn import DQN, DQNConfig
 from arenalab.algorithms.replay import ROLLOUT_FRAGMENT, TransitionReplayBuffer
+from arenalab.algorithms.sac import SAC, SACConfig
 from arenalab.experiments import build_config, build_experiment
 from ray.rllib.core.columns import Columns
 from ray.rllib.env.single_agent_episode import SingleAgentEpisode
@@ -38,17 +39,24 @@ def test_flat_replay_keeps_discrete_actions_as_indexes_and_box_ones_as_floats() 
     assert not sampled[Columns.TERMINATEDS].any()  # a truncated chunk bootstraps
 
 
-def test_experiments_get_arenalabs_dqn_sampling_in_fragments() -> None:
-    """An experiment's DQN is arenalab's; its learner call sees 1-step, equally weighted rows."""
-    built = build_config(build_experiment({"algorithm": "DQN", "environment": "pacman"}))
-    assert built.config.algo_class is DQN
-    assert built.config.get_rollout_fragment_length() == ROLLOUT_FRAGMENT
+@pytest.mark.parametrize(
+    ("algorithm", "environment", "loop"), [("DQN", "pacman", DQN), ("SAC", "arena", SAC)]
+)
+def test_experiments_get_the_flat_loop_sampling_in_fragments(
+    algorithm: str, environment: str, loop: type
+) -> None:
+    """An experiment's DQN and SAC are arenalab's; the learner sees 1-step, equal-weight rows."""
+    experiment = build_experiment({"algorithm": algorithm, "environment": environment})
+    config = build_config(experiment).config
+    assert config.algo_class is loop
+    assert config.get_rollout_fragment_length() == ROLLOUT_FRAGMENT
     buffer = TransitionReplayBuffer(100, seed=0)
     buffer.add([episode([1, 2, 3] * 2, terminated=True)])
-    rows = DQN.replayed(None, buffer.sample(5)).policy_batches["default_policy"]
+    rows = loop.replayed(None, buffer.sample(5)).policy_batches["default_policy"]
     assert rows["n_step"].tolist() == [1.0] * 5 and rows["weights"].tolist() == [1.0] * 5
 
 
+@pytest.mark.parametrize("config_class", [DQNConfig, SACConfig])
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -56,8 +64,8 @@ def test_experiments_get_arenalabs_dqn_sampling_in_fragments() -> None:
         ({"n_step": 3}, "n_step must be 1"),
     ],
 )
-def test_dqn_refuses_what_the_flat_loop_cannot_do(change: dict, message: str) -> None:
+def test_the_flat_loop_refuses_what_it_cannot_do(config_class, change: dict, message: str) -> None:
     """Prioritized replay and n-step returns are refused with the reason, not ignored."""
-    config = DQNConfig().environment("CartPole-v1").training(**change)
+    config = config_class().environment("CartPole-v1").training(**change)
     with pytest.raises(ValueError, match=message):
         config.validate()
