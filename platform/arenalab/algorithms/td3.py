@@ -22,7 +22,7 @@ learner:
 Continuous (Box) action spaces only; the module refuses any other with a clear error.
 Defaults follow Stable-Baselines3's TD3 (lr 1e-3, batch 256, tau 0.005, delay 2, noise
 0.2 clipped at 0.5, uniform replay, MSE critic loss, 1-step returns), with 0.1
-exploration noise; env runners sample ``ROLLOUT_FRAGMENT`` steps between weight syncs.
+exploration noise; env runners sample 32 steps (SACConfig's fragment) between weight syncs.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from typing import Any
 from ray.rllib.algorithms.algorithm_config import NotProvided
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
-from arenalab.algorithms.replay import ROLLOUT_FRAGMENT
 from arenalab.algorithms.sac import SAC, SACConfig
 
 
@@ -48,12 +47,10 @@ class TD3Config(SACConfig):
         self.tau = 0.005
         self.train_batch_size_per_learner = 256
         self.num_steps_sampled_before_learning_starts = 100
-        self.replay_buffer_config = {"type": "EpisodeReplayBuffer", "capacity": int(1e6)}
         self.policy_delay = 2
         self.exploration_noise = 0.1
         self.target_noise = 0.2
         self.target_noise_clip = 0.5
-        self.rollout_fragment_length = ROLLOUT_FRAGMENT
         # Step the optimizers as plain torch (and SB3) do: RLlib's default checks every
         # gradient tensor for nan/inf twice per step, a fifth of a TD3 update's time.
         self.torch_skip_nan_gradients = True
