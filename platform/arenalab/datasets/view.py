@@ -99,6 +99,21 @@ def _stored_days(storage: Storage, root: str) -> list[str]:
     ]
 
 
+def closed_frames(
+    storage: Storage, selection: Selection, closed_episodes: Collection[int]
+) -> ray.data.Dataset | None:
+    """Frame columns of the selected fighters' closed episodes, or None if none can match."""
+    from ray.data.expressions import col
+
+    frames = read_frames(storage, selection)
+    if frames is None or not closed_episodes:
+        return None
+    keep = col("episode_id").is_in(sorted(closed_episodes))
+    if selection.fighters:
+        keep = keep & col("fighter_id").is_in(list(selection.fighters))
+    return frames.select_columns(FRAME_COLUMNS).filter(expr=keep)
+
+
 def read_game_view(
     storage: Storage,
     selection: Selection,
@@ -108,15 +123,9 @@ def read_game_view(
     max_schema_version: int = FRAME_SCHEMA_VERSION,
 ) -> ray.data.Dataset | None:
     """View rows of the selected closed game episodes, or None if no frames are stored."""
-    from ray.data.expressions import col
-
-    frames = read_frames(storage, selection)
-    if frames is None or not closed_episodes:
+    frames = closed_frames(storage, selection, closed_episodes)
+    if frames is None:
         return None
-    keep = col("episode_id").is_in(sorted(closed_episodes))
-    if selection.fighters:
-        keep = keep & col("fighter_id").is_in(list(selection.fighters))
-    frames = frames.select_columns(FRAME_COLUMNS).filter(expr=keep)
     options = {"gamma": gamma, "max_schema_version": max_schema_version}
     return group_by(frames, "episode_id").map_groups(
         readable_episode_transitions, fn_kwargs=options, batch_format="pyarrow"
@@ -197,15 +206,10 @@ def selection_spec(
         EmptySelectionError: if no selected source has a row.
         ValueError: if game and sim rows disagree (one policy needs one observation).
     """
-    from ray.data.expressions import col
-
     found: set[tuple[str, int]] = set()
-    frames = read_frames(storage, selection) if selection.includes(Source.GAME) else None
-    if frames is not None and closed_episodes:
-        keep = col("episode_id").is_in(sorted(closed_episodes))
-        if selection.fighters:
-            keep = keep & col("fighter_id").is_in(list(selection.fighters))
-        rows = frames.select_columns(FRAME_COLUMNS).filter(expr=keep).take(1)
+    if selection.includes(Source.GAME):
+        frames = closed_frames(storage, selection, closed_episodes)
+        rows = frames.take(1) if frames is not None else []
         found |= {(row["obs_spec"], len(row["observation_vector"])) for row in rows}
     sim = read_sim_view(storage, selection) if selection.includes(Source.SIM) else None
     if sim is not None:
