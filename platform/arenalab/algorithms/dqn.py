@@ -17,22 +17,15 @@ from __future__ import annotations
 from ray.rllib.algorithms.dqn import DQN as RLlibDQN
 from ray.rllib.algorithms.dqn import DQNConfig as RLlibDQNConfig
 
-from arenalab.algorithms.replay import ROLLOUT_FRAGMENT, FlatReplayLoop, check_flat_replay
+from arenalab.algorithms.replay import FlatReplayConfig, FlatReplayLoop
 
 
-class DQNConfig(RLlibDQNConfig):
-    """RLlib's DQN settings, sampled in fragments of ``ROLLOUT_FRAGMENT`` env steps."""
+class DQNConfig(FlatReplayConfig, RLlibDQNConfig):
+    """RLlib's DQN settings with a plain buffer, sampled in ``ROLLOUT_FRAGMENT``-step fragments."""
 
     def __init__(self, algo_class: type | None = None) -> None:
-        """RLlib's defaults, a plain replay buffer and fragments of ``ROLLOUT_FRAGMENT``."""
+        """RLlib's defaults with the flat loop's buffer and fragment."""
         super().__init__(algo_class=algo_class or DQN)
-        self.replay_buffer_config = {"type": "EpisodeReplayBuffer", "capacity": 50_000}
-        self.rollout_fragment_length = ROLLOUT_FRAGMENT
-
-    def validate(self) -> None:
-        """RLlib's checks plus the flat loop's: uniform replay, 1-step returns."""
-        super().validate()
-        check_flat_replay(self, "arenalab's DQN")
 
 
 class DQN(FlatReplayLoop, RLlibDQN):

@@ -1,4 +1,4 @@
-"""Off-policy replay for arenalab's DQN and TD3: flat ``(s, a, r, s', terminated)`` transitions.
+"""Replay for arenalab's DQN, SAC and TD3: flat ``(s, a, r, s', terminated)`` transitions.
 
 RLlib's ``EpisodeReplayBuffer`` hands each sampled transition back as a one-step
 episode that the learner connector then turns into a batch row again: about 1 ms per
@@ -9,7 +9,8 @@ fancy-index per column and the K batches of one training step are one call. Samp
 is uniform; one ring per RLModule, so several fighters each learn from their own seats.
 Truncated episodes (time limits) are not terminal: their last transition bootstraps.
 
-:class:`FlatReplayLoop` is the training step both algorithms run on it.
+:class:`FlatReplayLoop` is the training step they run on it, :class:`FlatReplayConfig` its
+config half.
 """
 
 from __future__ import annotations
@@ -236,15 +237,32 @@ class FlatReplayLoop:
             )
 
 
-def check_flat_replay(config: Any, algorithm: str) -> None:
-    """Refuse what the flat loop cannot do: prioritized replay, n-step returns."""
-    kind = config.replay_buffer_config.get("type")
-    if kind not in UNIFORM_BUFFERS:
-        config._value_error(
-            f"{algorithm} replays uniformly from flat transitions: replay_buffer_config "
-            f"type must be one of {UNIFORM_BUFFERS} (only its capacity is used), got {kind!r}"
-        )
-    if config.n_step != 1:
-        config._value_error(
-            f"{algorithm} learns from 1-step returns: n_step must be 1, got {config.n_step}"
-        )
+class FlatReplayConfig:
+    """The config half of :class:`FlatReplayLoop`, mixed in before DQN's or SAC's config.
+
+    RLlib's default buffer becomes a plain one of the same capacity, env runners sample
+    ``ROLLOUT_FRAGMENT`` steps per call, and validation refuses what the flat loop
+    cannot do: prioritized replay, n-step returns.
+    """
+
+    def __init__(self, algo_class: type | None = None) -> None:
+        """The algorithm's RLlib defaults, then the flat loop's buffer and fragment."""
+        super().__init__(algo_class=algo_class)
+        capacity = self.replay_buffer_config["capacity"]
+        self.replay_buffer_config = {"type": UNIFORM_BUFFERS[0], "capacity": capacity}
+        self.rollout_fragment_length = ROLLOUT_FRAGMENT
+
+    def validate(self) -> None:
+        """RLlib's checks plus the flat loop's: uniform replay, 1-step returns."""
+        super().validate()
+        algorithm = self.algo_class.__name__
+        kind = self.replay_buffer_config.get("type")
+        if kind not in UNIFORM_BUFFERS:
+            self._value_error(
+                f"{algorithm} replays uniformly from flat transitions: replay_buffer_config "
+                f"type must be one of {UNIFORM_BUFFERS} (only its capacity is used), got {kind!r}"
+            )
+        if self.n_step != 1:
+            self._value_error(
+                f"{algorithm} learns from 1-step returns: n_step must be 1, got {self.n_step}"
+            )

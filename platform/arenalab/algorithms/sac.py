@@ -14,22 +14,15 @@ from __future__ import annotations
 from ray.rllib.algorithms.sac import SAC as RLlibSAC
 from ray.rllib.algorithms.sac import SACConfig as RLlibSACConfig
 
-from arenalab.algorithms.replay import ROLLOUT_FRAGMENT, FlatReplayLoop, check_flat_replay
+from arenalab.algorithms.replay import FlatReplayConfig, FlatReplayLoop
 
 
-class SACConfig(RLlibSACConfig):
+class SACConfig(FlatReplayConfig, RLlibSACConfig):
     """RLlib's SAC settings with a plain buffer, sampled in ``ROLLOUT_FRAGMENT``-step fragments."""
 
     def __init__(self, algo_class: type | None = None) -> None:
-        """RLlib's defaults, a plain replay buffer and fragments of ``ROLLOUT_FRAGMENT``."""
+        """RLlib's defaults with the flat loop's buffer and fragment."""
         super().__init__(algo_class=algo_class or SAC)
-        self.replay_buffer_config = {"type": "EpisodeReplayBuffer", "capacity": int(1e6)}
-        self.rollout_fragment_length = ROLLOUT_FRAGMENT
-
-    def validate(self) -> None:
-        """RLlib's checks plus the flat loop's: uniform replay, 1-step returns."""
-        super().validate()
-        check_flat_replay(self, self.algo_class.__name__)
 
 
 class SAC(FlatReplayLoop, RLlibSAC):
