@@ -243,7 +243,7 @@ def train_sb3(
             return True
 
     started = time.monotonic()
-    learning_env = (make_train_env or make_env)()
+    learning_env = make_train_env() if make_train_env else env
     model = getattr(sb3, name)("MlpPolicy", learning_env, device="cpu", verbose=0, **hyper)
     model.learn(total_timesteps=steps, callback=Curve())
     train_s = time.monotonic() - started
