@@ -28,6 +28,7 @@ from arenalab.serving.arena.schemas import (
     ModelOut,
 )
 from arenalab.serving.core import auth
+from arenalab.serving.core.bodies import documented_body, parse_body
 from arenalab.serving.core.limits import CountQuery, IdPath
 from arenalab.serving.core.runtime import RuntimeDep, get_runtime
 from fastapi import (
@@ -39,8 +40,6 @@ from fastapi import (
     WebSocket,
     WebSocketDisconnect,
 )
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 
 router = APIRouter(tags=["arena"])
 MAX_PAGE = 10_000
@@ -95,25 +94,7 @@ async def complete_episode(
     return await runtime.ingestor.close_episode(episode_id, **outcome)
 
 
-def _parse_frame(body: bytes) -> FightFrame:
-    """Parse and validate in one pass with pydantic's JSON parser."""
-    try:
-        return FightFrame.model_validate_json(body)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_context=False, include_input=False)
-        raise RequestValidationError(
-            [{**error, "loc": ("body", *error["loc"])} for error in errors]
-        ) from None
-
-
-FRAME_BODY = {  # the body record_frame reads itself (FightFrame, registered by /batch)
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FightFrame"}}},
-    }
-}
-
-
+FRAME_BODY = documented_body(FightFrame)  # FightFrame is registered by /batch
 FRAME_ACK = b'{"status":"recorded","episode_id":%d,"frame_number":%d}'  # FrameAck's JSON
 
 
@@ -128,7 +109,7 @@ async def record_frame(request: Request) -> Response:
     """
     runtime = get_runtime(request)
     caller = await auth.caller(request)
-    frame = _parse_frame(await request.body())
+    frame = parse_body(FightFrame, await request.body())
     caller.require_episode(frame.episode_id)
     await runtime.ingestor.ingest([frame])
     ack = FRAME_ACK % (frame.episode_id, frame.frame_number)

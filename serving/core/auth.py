@@ -113,11 +113,16 @@ async def require_closable(principal: Principal, registry: Registry, episode_id:
         raise HTTPException(403, detail)
 
 
-async def admin(principal: Annotated[Principal, Depends(caller)]) -> Principal:
-    """Dependency: the API key (or an open loopback server), not an ingest token."""
+def require_admin(principal: Principal) -> Principal:
+    """The API key (or an open loopback server) is required, not an ingest token: else 403."""
     if not principal.admin:
         raise HTTPException(403, "this endpoint needs the API key, not an ingest token")
     return principal
+
+
+async def admin(principal: Annotated[Principal, Depends(caller)]) -> Principal:
+    """Dependency: the API key (or an open loopback server), not an ingest token."""
+    return require_admin(principal)
 
 
 Caller = Annotated[Principal, Depends(caller)]

@@ -14,6 +14,7 @@ import json
 from typing import Annotated
 
 from arenalab.serving.core import auth
+from arenalab.serving.core.bodies import documented_body, parse_body
 from arenalab.serving.core.limits import IdPath
 from arenalab.serving.inference import stream
 from arenalab.serving.inference.client import PolicyClient, get_policy_client
@@ -25,7 +26,7 @@ from arenalab.serving.inference.schemas import (
     LoadedModels,
     ModelRef,
 )
-from fastapi import APIRouter, Depends, Response, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Request, Response, WebSocket, WebSocketDisconnect
 
 router = APIRouter(tags=["inference"])
 v1_router = APIRouter(tags=["inference"])
@@ -54,12 +55,20 @@ def _json(body: dict) -> Response:
 
 
 @router.post(
-    "/fighters/{fighter_id}/act", response_model=ActResponse, response_model_exclude_none=True
+    "/fighters/{fighter_id}/act",
+    response_model=ActResponse,
+    response_model_exclude_none=True,
+    openapi_extra=documented_body(ActRequest),  # registered by /api/v1/policies/{id}/act
 )
-async def act_as_fighter(
-    fighter_id: IdPath, body: ActRequest, _: auth.Admin, client: PolicyDep
-) -> Response:
-    """The action of the fighter's best model (the answer names the model that acted)."""
+async def act_as_fighter(fighter_id: IdPath, request: Request) -> Response:
+    """The action of the fighter's best model (the answer names the model that acted).
+
+    A game's AI fighter calls this every frame: the body and the API key are checked
+    inline (:mod:`arenalab.serving.core.bodies`), not as FastAPI dependencies.
+    """
+    auth.require_admin(await auth.caller(request))
+    body = parse_body(ActRequest, await request.body())
+    client = await get_policy_client(request)
     return await _act(client, await client.best_model(fighter_id), body, fighter_id)
 
 

@@ -184,7 +184,13 @@ class Resources(Group):
     """Parallelism as a setting: how many env runners and learners, with what resources."""
 
     num_env_runners: int = param(1, "actors", "Sampling actors (0: sample in the driver).", ge=0)
-    num_envs_per_env_runner: int = param(1, "envs", "Vectorized envs in each runner.", ge=1)
+    num_envs_per_env_runner: Annotated[int, Field(ge=1)] | Literal["auto"] = param(
+        "auto",
+        "envs",
+        "Vectorized envs in each runner; auto: 4 for on-policy algorithms (PPO, APPO, IMPALA, "
+        "A2C; one batched forward pass steps 4 games), 1 for replay-based ones (DQN, SAC, TD3, "
+        "TQC; their update-to-data ratio is tuned per single step).",
+    )
     num_learners: int = param(0, "actors", "Learner actors (0: learn in the driver).", ge=0)
     num_cpus_per_env_runner: float = param(1.0, "CPUs", "CPUs reserved per runner.", ge=0.0)
     num_gpus_per_learner: float = param(0.0, "GPUs", "GPUs per learner.", ge=0.0)
