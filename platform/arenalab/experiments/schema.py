@@ -185,7 +185,7 @@ class Resources(Group):
 
     num_env_runners: int = param(1, "actors", "Sampling actors (0: sample in the driver).", ge=0)
     num_envs_per_env_runner: Annotated[int, Field(ge=1)] | Literal["auto"] = param(
-        "auto",
+        1,
         "envs",
         "Vectorized envs in each runner; auto: 4 for on-policy algorithms (PPO, APPO, IMPALA, "
         "A2C; one batched forward pass steps 4 games), 1 for replay-based ones (DQN, SAC, TD3, "

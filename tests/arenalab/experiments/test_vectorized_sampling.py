@@ -1,4 +1,4 @@
-"""Vectorized envs (auto: 4 per runner for on-policy algorithms) play the games one env would."""
+"""Vectorized envs (``auto``: 4 per runner, on-policy) play the games one env would."""
 
 from __future__ import annotations
 
@@ -36,7 +36,13 @@ def played(episode) -> tuple[bytes, tuple[int, ...], float]:
 def test_auto_vectorizes_on_policy_algorithms_only(algorithm: str, envs: int) -> None:
     """Replay-based algorithms keep one env: their update-to-data ratio counts single steps."""
     environment = "arena" if algorithm == "SAC" else "pacman"
-    experiment = build_experiment({"algorithm": algorithm, "environment": environment})
+    experiment = build_experiment(
+        {
+            "algorithm": algorithm,
+            "environment": environment,
+            "resources": {"num_envs_per_env_runner": "auto"},
+        }
+    )
     assert build_config(experiment).config.num_envs_per_env_runner == envs
 
 
