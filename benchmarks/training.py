@@ -6,8 +6,8 @@ default (grid 10, 2 ghosts, 2 power pellets, 3 lives, 500 steps) seen through th
 samplers it measures env steps per second over the whole training loop and the wall time
 until the mean training-episode return first reaches ``TARGET_RETURN``, for:
 
-- arenalab as users run it: ``samplers`` env runners, each with the experiment's
-  default vectorized envs (``num_envs_per_env_runner: auto``, 4 for PPO);
+- arenalab: ``samplers`` env runners, each with ``num_envs_per_env_runner: auto``
+  (4 vectorized envs for PPO; opt-in, the default is 1);
 - SB3 as its users run it: ``make_vec_env(n_envs=samplers)`` (``DummyVecEnv``);
 - SB3 given arenalab's env count (``n_envs = 4 * samplers``), for reference.
 
@@ -80,7 +80,7 @@ def run_arenalab(samplers: int, steps: int, seed: int) -> dict[str, Any]:
                 "episodes": 10_000_000,
             },
             "intelligence": {"exploration_rate": HYPER["ent_coef"]},
-            "resources": {"num_env_runners": samplers},
+            "resources": {"num_env_runners": samplers, "num_envs_per_env_runner": "auto"},
             "run": {"hidden_sizes": HIDDEN, "checkpoint_every": 10_000, "evaluation_episodes": 1},
             "rllib": {
                 "num_epochs": HYPER["n_epochs"],

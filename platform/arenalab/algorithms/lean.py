@@ -7,7 +7,8 @@ tensor for NaN/inf twice (48 checks for a two-network module) and steps Adam one
 tensor at a time; here one check covers all gradients (their norms, from one
 ``_foreach_norm``) and Adam runs its ``foreach`` kernels: the same arithmetic.
 Non-finite gradients take RLlib's own path (zeroed with a warning, as it does).
-Measured on 2 cores: ~4.1 -> ~3.4 ms per minibatch step (benchmarks/training.py).
+Measured on 2 cores (the learner's parts timed over 320 minibatch steps of PPO on the
+default Pac-Man): 4.12 -> 3.32 ms per step, ``apply_gradients`` 1.10 -> 0.55 ms.
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ class LeanStepTorchLearner(TorchLearner):
         So does a learner with torch LR schedulers or a gradient scaler (mixed precision),
         which RLlib's step drives.
         """
+        if self._grad_scalers is not None or self._lr_scheduler_classes is not None:
+            return super().apply_gradients(gradients_dict)
         grads = [grad for grad in gradients_dict.values() if grad is not None]
-        plain = self._grad_scalers is None and self._lr_scheduler_classes is None
-        finite = not grads or torch.isfinite(torch.stack(torch._foreach_norm(grads))).all()
-        if not (plain and finite):
+        if grads and not torch.isfinite(torch.stack(torch._foreach_norm(grads))).all():
             return super().apply_gradients(gradients_dict)
         for pid, grad in gradients_dict.items():
             self._params[pid].grad = grad

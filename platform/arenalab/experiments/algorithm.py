@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from arenalab.experiments.environments import EnvSpec, env_spec
 from arenalab.experiments.loading import ExperimentError
-from arenalab.experiments.mapping import HOUSE_MODEL_CONFIG, training_settings
+from arenalab.experiments.mapping import HOUSE_MODEL_CONFIG, ON_POLICY, training_settings
 from arenalab.experiments.schema import Algorithm, Experiment
 
 if TYPE_CHECKING:
@@ -93,7 +93,6 @@ forward pass and connectors (~1 ms), not the game (16-129 us), so 4 games sample
 the steps of 1. 8 sample faster still but, with RLlib's PPO at a 1000-step batch, learned
 worse on the default Pac-Man in 3 of 3 seeds (final training return -27/-11/-50 at 80k
 steps vs +44 with 2 envs, +53 with 4, +65 with 1; cause not yet found); docs/training.md."""
-ON_POLICY = {Algorithm.PPO, Algorithm.APPO, Algorithm.IMPALA, Algorithm.A2C}
 
 
 def envs_per_runner(experiment: Experiment) -> int:
