@@ -13,7 +13,9 @@ Measures, with frames of the seed's shape (64-float observation):
       its POST's answer, waits 16 ms, posts the next (``loadgen.paced_loop``); held
       means >= 80% of 60 frames/s per fighter (an answer within ~4 ms) and p99 < 100 ms;
   (d) this disk's fdatasync time (an append + fdatasync in the run's folder), before
-      and after, the bound of fsync mode's latency.
+      and after, the bound of fsync mode's latency;
+  (e) one core's cost of validating a batch / stream message and encoding its log
+      record, with no server: the most any transport could reach per core.
 Writes ``benchmarks/results/ingest.json`` with the ratios, goals and load average.
 
     nice -n 5 python benchmarks/ingest.py [--seconds 4]
@@ -102,6 +104,33 @@ def fsync_time(folder: Path, rounds: int = 200) -> dict:
         "p50_ms": round(statistics.median(times), 2),
         "mean_ms": round(statistics.fmean(times), 2),
         "p99_ms": round(times[int(rounds * 0.99) - 1], 2),
+    }
+
+
+def edge_work(frames: int, rounds: int = 200) -> dict:
+    """One core's cost of what every ingest path does per message, with no server around it.
+
+    Validating the JSON into frame models and encoding their log record (the stream's
+    parse and ``codec.encode_batch``) bound frames/s per core whatever the transport:
+    their frames/s over the tuned peer's is the most that path could reach here.
+    """
+    from arenalab.datasets.codec import encode_batch
+    from arenalab.serving.arena.stream import _parse
+
+    message = batch_bytes(1, 1, frames)
+    parse_s = encode_s = 0.0
+    for _ in range(rounds):
+        start = time.perf_counter()
+        parsed = _parse(message)
+        parsed_at = time.perf_counter()
+        encode_batch(parsed, {1: (1, "bench")}, 0)
+        parse_s += parsed_at - start
+        encode_s += time.perf_counter() - parsed_at
+    return {
+        "frames": frames,
+        "validate_us": round(parse_s / rounds * 1e6),
+        "encode_us": round(encode_s / rounds * 1e6),
+        "frames_per_s_one_core": round(frames * rounds / (parse_s + encode_s)),
     }
 
 
@@ -362,6 +391,10 @@ def ratios(report: dict, fsync_ms: float) -> dict:
             out[d]["stream_vs_tuned_peer"] >= 25 for d in report["arenalab"]
         ),
     }
+    out["edge_work_ceiling_vs_tuned_peer"] = {
+        path: round(work["frames_per_s_one_core"] / peer_best, 1)
+        for path, work in report["edge_work"].items()
+    }
     return out
 
 
@@ -395,6 +428,7 @@ def main() -> None:
         "fsync": {},
         "peer": {},
         "arenalab": {},
+        "edge_work": {},
     }
     with tempfile.TemporaryDirectory(prefix="arenalab-bench-") as tmp:
         workdir = Path(tmp)
@@ -411,6 +445,8 @@ def main() -> None:
             report["arenalab"][durability] = run_arenalab(
                 durability, options.seconds, workdir, ceiling=durability == "os"
             )
+        report["edge_work"] = {"batch": edge_work(BATCH), "stream": edge_work(MESSAGE)}
+        log(f"validate + encode alone, one core: {report['edge_work']}")
         report["fsync"]["after"] = fsync_time(workdir)
         log(f"fdatasync of a frame's append: {report['fsync']['after']}")
     report["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]

@@ -132,11 +132,18 @@ def run_sb3(samplers: int, envs: int, steps: int, seed: int) -> dict[str, Any] |
             super().__init__()
             self.reached: float | None = None
             self.ret = 0.0
+            self.update_s = 0.0  # time in PPO updates: between a rollout's end and the next
+            self.update_started: float | None = None
 
         def _on_training_start(self) -> None:
             self.started = time.monotonic()
 
+        def _on_rollout_start(self) -> None:
+            if self.update_started is not None:
+                self.update_s += time.monotonic() - self.update_started
+
         def _on_rollout_end(self) -> None:
+            self.update_started = time.monotonic()
             infos = self.model.ep_info_buffer
             if infos:
                 self.ret = sum(info["r"] for info in infos) / len(infos)
@@ -161,6 +168,7 @@ def run_sb3(samplers: int, envs: int, steps: int, seed: int) -> dict[str, Any] |
     started = time.monotonic()
     model.learn(total_timesteps=steps, callback=timer)
     elapsed = time.monotonic() - started
+    timer.update_s += time.monotonic() - (timer.update_started or started)  # the last update
     return {
         "samplers": samplers,
         "envs": envs,
@@ -169,6 +177,7 @@ def run_sb3(samplers: int, envs: int, steps: int, seed: int) -> dict[str, Any] |
         "env_steps_per_s": round(model.num_timesteps / elapsed, 1),
         "time_to_target_s": round(timer.reached, 2) if timer.reached is not None else None,
         "final_return": round(timer.ret, 2),
+        "update_s": round(timer.update_s, 2),
     }
 
 
@@ -187,6 +196,39 @@ def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "time_to_target_s": min(reached) if reached else None,
         "final_return": max(run["final_return"] for run in runs),
     }
+
+
+def env_step_s(steps: int = 3000, seed: int = 0) -> float:
+    """Seconds per step of the game itself (random moves, no learner): both sides pay it."""
+    import numpy as np
+    from arenalab.envs.pacman import PacManEnv
+
+    env, rng = PacManEnv(GAME), np.random.default_rng(seed)
+    env.reset(seed=seed)
+    started = time.perf_counter()
+    for _ in range(steps):
+        _, _, terminated, truncated, _ = env.step(int(rng.integers(env.action_space.n)))
+        if terminated or truncated:
+            env.reset()
+    return (time.perf_counter() - started) / steps
+
+
+def fastest(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the most steps/s (the least disturbed), or an empty one."""
+    return max(runs, key=lambda run: run["env_steps_per_s"], default={})
+
+
+def ceiling_vs_sb3(peer: dict[str, Any], env_s: float, samplers: int) -> float | None:
+    """The most any PPO could reach here, in SB3's steps/s: the game and the updates alone.
+
+    Both sides do the same update math on every rollout; were everything else free, a
+    step would cost SB3's update time per step plus the game's step, split over the
+    samplers (each on a core of its own, which 2 cores only just allow).
+    """
+    if not peer.get("update_s"):
+        return None
+    per_step = peer["update_s"] / peer["env_steps"] + env_s / samplers
+    return round(1 / per_step / peer["env_steps_per_s"], 2)
 
 
 def compare(ours: dict[str, Any], peer: dict[str, Any]) -> dict[str, float | None]:
@@ -214,6 +256,8 @@ def main() -> None:
         "sb3": lambda samplers: run_sb3(samplers, samplers, args.steps, args.seed),
         "sb3_same_envs": lambda samplers: run_sb3(samplers, ENVS * samplers, args.steps, args.seed),
     }
+    env_s = env_step_s()
+    print(f"the game alone: {env_s * 1e3:.3f} ms per step", flush=True)
     runs: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for _ in range(args.repeats):
         for samplers in (1, 2):
@@ -225,6 +269,7 @@ def main() -> None:
     ray.shutdown()
     rows = []
     for samplers in (1, 2):
+        peer = fastest(runs.get(("sb3", samplers), []))
         bests = {side: best(runs.get((side, samplers), [])) for side in sides}
         rows.append(
             {
@@ -232,6 +277,7 @@ def main() -> None:
                 "best": bests,
                 "vs_sb3": compare(bests["arenalab"], bests["sb3"]),
                 "vs_sb3_same_envs": compare(bests["arenalab"], bests["sb3_same_envs"]),
+                "ceiling_vs_sb3": ceiling_vs_sb3(peer, env_s, samplers),
                 "runs": {side: runs.get((side, samplers), []) for side in sides},
             }
         )
@@ -241,6 +287,7 @@ def main() -> None:
         "hyperparameters": {**HYPER, "rollout_steps_per_update": ROLLOUT, "hidden": HIDDEN},
         "arenalab_envs_per_runner": ENVS,
         "target_return": TARGET_RETURN,
+        "game_step_ms": round(env_s * 1e3, 3),
         "env_steps": args.steps,
         "repeats": args.repeats,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
@@ -261,6 +308,7 @@ def main() -> None:
         print(row["samplers"], "samplers, best runs:", row["best"])
         print("  arenalab / SB3:", row["vs_sb3"])
         print("  arenalab / SB3 with as many envs:", row["vs_sb3_same_envs"])
+        print("  ceiling (game + updates alone), x SB3's steps/s:", row["ceiling_vs_sb3"])
     print(f"wrote {RESULTS}")
 
 
