@@ -19,9 +19,15 @@ from typing import Any, Literal
 from ray.rllib.algorithms.algorithm_config import NotProvided
 from ray.rllib.algorithms.ppo import PPO, PPOConfig
 
+from arenalab.algorithms.sampling import LeanSamplingConfig
 
-class A2CConfig(PPOConfig):
-    """PPO's config with A2C's semantics fixed: one epoch over the whole batch, no KL."""
+
+class A2CConfig(LeanSamplingConfig, PPOConfig):
+    """PPO's config with A2C's semantics fixed: one epoch over the whole batch, no KL.
+
+    Env runners sample through :mod:`arenalab.algorithms.sampling`'s connectors where
+    they fit (A2C's time is mostly its env runners').
+    """
 
     def __init__(self, algo_class: type | None = None) -> None:
         """Set A2C's defaults (Stable-Baselines3's) on top of PPO's settings."""

@@ -27,10 +27,13 @@ from ray.rllib.utils.spaces.space_utils import (
     unsquash_action,
 )
 
+from arenalab.algorithms.sampling import LatestObservations, SampledActions
 from arenalab.policies.errors import UnsupportedCheckpointError
 
-# Connectors that only move data between episodes, batches and tensors.
+# Connectors that only move data between episodes, batches and tensors (and sample).
 _PLUMBING = {
+    LatestObservations.__name__,
+    SampledActions.__name__,
     "AddObservationsFromEpisodesToBatch",
     "AddTimeDimToBatchAndZeroPad",
     "AddStatesFromEpisodesToBatch",
