@@ -391,7 +391,7 @@ def ratios(report: dict, fsync_ms: float) -> dict:
             out[d]["stream_vs_tuned_peer"] >= 25 for d in report["arenalab"]
         ),
     }
-    out["edge_work_ceiling_vs_tuned_peer"] = {
+    out["edge_work_vs_tuned_peer"] = {
         path: round(work["frames_per_s_one_core"] / peer_best, 1)
         for path, work in report["edge_work"].items()
     }

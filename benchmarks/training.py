@@ -7,11 +7,14 @@ samplers it measures env steps per second over the whole training loop and the w
 until the mean training-episode return first reaches ``TARGET_RETURN``, for:
 
 - arenalab: ``samplers`` env runners, each with ``num_envs_per_env_runner: auto``
-  (4 vectorized envs for PPO; opt-in, the default is 1);
+  (4 vectorized envs for PPO; opt-in, the default is 1), periodic greedy scoring off
+  (``run.evaluation_every: null``: SB3 scores nothing while it trains either);
 - SB3 as its users run it: ``make_vec_env(n_envs=samplers)`` (``DummyVecEnv``);
 - SB3 given arenalab's env count (``n_envs = 4 * samplers``), for reference.
 
-Both sides use one torch thread per process (the faster setting for these small
+It also times the game alone and SB3's update phase: with every other cost at zero, a
+step would cost those two (``ceiling_vs_sb3``, in SB3's steps/s). Both sides use one
+torch thread per process (the faster setting for these small
 networks on 2 cores). Writes ``benchmarks/results/training.json`` with the ratios
 (arenalab / SB3). Other processes' load swings single runs, so each configuration
 runs ``--repeats`` times, alternating sides, and the ratios use each side's best run
@@ -22,7 +25,7 @@ The peer is installed only for this benchmark::
     .venv/bin/pip install stable-baselines3
 
 Without it the SB3 rows are skipped with a message. Run: ``.venv/bin/python benchmarks/training.py``
-(about 10 minutes on 2 cores; ``--steps`` changes the budget).
+(10-35 minutes on 2 cores, with the machine's speed; ``--steps`` changes the budget).
 """
 
 from __future__ import annotations
@@ -81,7 +84,12 @@ def run_arenalab(samplers: int, steps: int, seed: int) -> dict[str, Any]:
             },
             "intelligence": {"exploration_rate": HYPER["ent_coef"]},
             "resources": {"num_env_runners": samplers, "num_envs_per_env_runner": "auto"},
-            "run": {"hidden_sizes": HIDDEN, "checkpoint_every": 10_000, "evaluation_episodes": 1},
+            "run": {
+                "hidden_sizes": HIDDEN,
+                "checkpoint_every": 10_000,
+                "evaluation_every": None,  # SB3 runs no periodic greedy scoring either
+                "evaluation_episodes": 1,
+            },
             "rllib": {
                 "num_epochs": HYPER["n_epochs"],
                 "lambda_": HYPER["gae_lambda"],
