@@ -39,7 +39,12 @@ class SampledActions(ConnectorV2):
     def __call__(
         self, *, rl_module: Any, batch: dict, explore: bool | None = None, **kwargs: Any
     ) -> dict:
-        """The runner indexes each column by env, as with RLlib's listified output."""
+        """The runner indexes each column by env, as with RLlib's listified output.
+
+        A module that chose its actions itself keeps them, as RLlib's ``GetActions`` does.
+        """
+        if Columns.ACTIONS in batch:
+            return {column: _as_stored(value) for column, value in batch.items()}
         if explore:
             dist_class = rl_module.get_exploration_action_dist_cls()
         else:
