@@ -279,6 +279,10 @@ def main() -> None:
         "eval_episodes": EVAL_EPISODES,
         "load_average_at_start": os.getloadavg()[0],
     }
+    if args.only and RESULTS.exists():  # the other algorithm's rows stay as last measured
+        previous = json.loads(RESULTS.read_text(encoding="utf-8"))
+        kept = [name for name in ("A2C", "TD3") if name.lower() != args.only and name in previous]
+        report.update({name: previous[name] for name in kept}, kept_from_previous_run=kept)
     if args.only in (None, "a2c"):
         report["A2C"] = compare("A2C", A2C_ENV, args.a2c_steps, args.seed, (a2c_ours, a2c_peer))
     if args.only in (None, "td3"):
