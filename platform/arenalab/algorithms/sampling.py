@@ -21,6 +21,7 @@ from ray.rllib.connectors.connector_v2 import ConnectorV2
 from ray.rllib.connectors.env_to_module import EnvToModulePipeline
 from ray.rllib.connectors.module_to_env import ModuleToEnvPipeline
 from ray.rllib.core.columns import Columns
+from ray.rllib.utils.numpy import convert_to_numpy
 
 
 class LatestObservations(ConnectorV2):
@@ -41,31 +42,20 @@ class SampledActions(ConnectorV2):
     ) -> dict:
         """The runner indexes each column by env, as with RLlib's listified output.
 
-        A module that chose its actions itself keeps them, as RLlib's ``GetActions`` does.
+        A module that chose its actions itself keeps them, as RLlib's ``GetActions`` does;
+        the columns become numpy as RLlib's ``TensorToNumpy`` makes them.
         """
-        if Columns.ACTIONS in batch:
-            return {column: _as_stored(value) for column, value in batch.items()}
-        if explore:
-            dist_class = rl_module.get_exploration_action_dist_cls()
-        else:
-            dist_class = rl_module.get_inference_action_dist_cls()
-        dist = dist_class.from_logits(batch[Columns.ACTION_DIST_INPUTS])
-        if not explore:
-            dist = dist.to_deterministic()
-        actions = dist.sample()
-        batch[Columns.ACTIONS] = actions
-        batch[Columns.ACTION_LOGP] = dist.logp(actions)
-        return {column: _as_stored(value) for column, value in batch.items()}
-
-
-def _as_stored(tensor: torch.Tensor) -> np.ndarray:
-    """The array RLlib's ``TensorToNumpy`` makes: 64-bit numbers reduced to 32 bits."""
-    array = tensor.numpy()
-    if np.issubdtype(array.dtype, np.floating):
-        return array.astype(np.float32, copy=False)
-    if np.issubdtype(array.dtype, np.integer):
-        return array.astype(np.int32, copy=False)
-    return array
+        if Columns.ACTIONS not in batch:
+            if explore:
+                dist_class = rl_module.get_exploration_action_dist_cls()
+            else:
+                dist_class = rl_module.get_inference_action_dist_cls()
+            dist = dist_class.from_logits(batch[Columns.ACTION_DIST_INPUTS])
+            if not explore:
+                dist = dist.to_deterministic()
+            batch[Columns.ACTIONS] = dist.sample()
+            batch[Columns.ACTION_LOGP] = dist.logp(batch[Columns.ACTIONS])
+        return convert_to_numpy(batch)
 
 
 class LeanSamplingConfig:

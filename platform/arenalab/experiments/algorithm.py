@@ -89,10 +89,9 @@ def pin_torch_threads(*_: Any, **__: Any) -> None:
 
 ON_POLICY_ENVS_PER_RUNNER = 4
 """Auto's vectorized envs for on-policy algorithms: a runner's per-step cost is its batched
-forward pass and connectors (~1 ms), not the game (16-129 us), so 4 games sample ~2.7x
-the steps of 1. 8 sample faster still but, with RLlib's PPO at a 1000-step batch, learned
-worse on the default Pac-Man in 3 of 3 seeds (final training return -27/-11/-50 at 80k
-steps vs +44 with 2 envs, +53 with 4, +65 with 1; cause not yet found); docs/training.md."""
+forward pass and connectors, not the game, so 4 games sample ~2.7x the steps of 1. 8
+sample faster still but PPO with 8 envs in total has learned worse on the default
+Pac-Man (cause not yet found; figures in docs/training.md, Benchmark)."""
 
 
 def envs_per_runner(experiment: Experiment) -> int:
