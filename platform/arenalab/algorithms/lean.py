@@ -20,16 +20,25 @@ from ray.rllib.core.learner.torch.torch_learner import TorchLearner
 class LeanStepTorchLearner(TorchLearner):
     """A mixin placed before a torch learner class: foreach Adam, one finiteness check."""
 
+    ADAM_EPS = 1e-8
+    """Adam's epsilon (torch's default, as RLlib's learner); a subclass may choose its own."""
+
     def configure_optimizers_for_module(self, module_id, config=None) -> None:
         """RLlib's default (one Adam per module, ``config.lr`` schedule) on foreach kernels."""
         module = self._module[module_id]
         params = self.get_parameters(module)
         self.register_optimizer(
             module_id=module_id,
-            optimizer=torch.optim.Adam(params, foreach=True),
+            optimizer=torch.optim.Adam(params, eps=self.ADAM_EPS, foreach=True),
             params=params,
             lr_or_lr_schedule=config.lr,
         )
+
+    @staticmethod
+    def _set_optimizer_lr(optimizer: torch.optim.Optimizer, lr) -> None:
+        """RLlib's rule with the rate as a float: foreach Adam refuses a schedule's tensor."""
+        for group in optimizer.param_groups:
+            group["lr"] = float(lr)
 
     def apply_gradients(self, gradients_dict) -> None:
         """Step the optimizers; gradients with NaN/inf go through RLlib's checked path.
