@@ -297,41 +297,11 @@ def pacman_task(args: argparse.Namespace) -> dict[str, Any]:
     return {"task": "pacman", "game": game, "baselines": baselines, "runs": runs}
 
 
-def arena_task(args: argparse.Namespace) -> dict[str, Any]:
-    """The 1v1 arena: the shipped league file vs SB3 PPO (trained against heuristic or random).
-
-    Both fight in the single-agent 1v1 arena of ``experiments/arena-league.yaml`` and
-    pick rows of its discrete action table; SB3 has no frozen past selves, so it learns
-    against the league's two anchors ("mixed": heuristic or random per episode). The
-    final score is against the heuristic (``final``) and against random
-    (``final_random``), greedy, on the same 100 seeds; the curve is against the heuristic.
-    arenalab's served policy answers the game's 4-vector, SB3's a row index.
-    """
-    from arenalab.envs.arena import ArenaEnv
-    from arenalab.envs.baselines import resolve_policy
-    from arenalab.experiments import build_config, load_experiment
+def train_league(experiment: Any, steps: int, eval_every: int, make_env: Callable) -> dict:
+    """The arena task's arenalab side: the league file trained, then scored as served."""
+    from arenalab.experiments import build_config
     from arenalab.experiments.mapping import STEPS_METRIC
 
-    name = "arena-league"
-    if args.only and name not in args.only:
-        return {"task": "arena", "game": None, "baselines": {}, "runs": []}
-    experiment = load_experiment(ROOT / "experiments" / f"{name}.yaml")
-    game = {"arena_size": experiment.game.arena_size, "max_steps": experiment.game.max_steps}
-    steps = args.steps or (QUICK_STEPS if args.quick else experiment.training.env_steps)
-    eval_every = max(4000, steps // (4 if args.quick else 10))
-
-    def make_env(opponent: str = "heuristic", action_set: str = "continuous") -> Any:
-        return ArenaEnv({**game, "opponent_policy": opponent, "action_set": action_set})
-
-    def sb3_env(opponent: str = "heuristic") -> Any:
-        return make_env(opponent, experiment.game.action_set)
-
-    baselines = {}
-    for policy in ("random", "heuristic"):
-        env = make_env()
-        score = evaluate(env, resolve_policy(policy, env, FINAL_SEED), FINAL_EPISODES, FINAL_SEED)
-        baselines[policy] = score.to_dict()
-        print(f"arena {policy} vs heuristic: win {score.win_rate:.0%}", flush=True)
     built = build_config(experiment)  # the league's refresh callback included
     module_id = built.spec.policies_to_train[0]
     algo, folder = built.config.build_algo(), tempfile.mkdtemp(prefix="arenalab-arena-")
@@ -353,22 +323,60 @@ def arena_task(args: argparse.Namespace) -> dict[str, Any]:
         act = served_act(algo.save(folder).checkpoint.path, module_id)
     finally:
         algo.stop()
-    runs = [
-        run_row(
-            "arenalab",
-            "PPO league",
-            done,
-            train_s,
-            curve,
-            evaluate(make_env(), act, FINAL_EPISODES, FINAL_SEED),
-        )
-    ]
-    versus_random = evaluate(make_env("random"), act, FINAL_EPISODES, FINAL_SEED)
-    runs[0]["final_random"] = versus_random.to_dict()
-    finals = {"random": lambda: sb3_env("random")}
-    peer = train_sb3(experiment, steps, eval_every, sb3_env, finals, lambda: sb3_env("mixed"))
-    if peer is not None:
-        runs.append(peer)
+    run = run_row(
+        "arenalab",
+        "PPO league",
+        done,
+        train_s,
+        curve,
+        evaluate(make_env(), act, FINAL_EPISODES, FINAL_SEED),
+    )
+    run["final_random"] = evaluate(make_env("random"), act, FINAL_EPISODES, FINAL_SEED).to_dict()
+    return run
+
+
+def arena_task(args: argparse.Namespace) -> dict[str, Any]:
+    """The 1v1 arena: the shipped league file vs SB3 PPO (trained against heuristic or random).
+
+    Both fight in the single-agent 1v1 arena of ``experiments/arena-league.yaml`` and
+    pick rows of its discrete action table; SB3 has no frozen past selves, so it learns
+    against the league's two anchors ("mixed": heuristic or random per episode). The
+    final score is against the heuristic (``final``) and against random
+    (``final_random``), greedy, on the same 100 seeds; the curve is against the heuristic.
+    arenalab's served policy answers the game's 4-vector, SB3's a row index.
+    """
+    from arenalab.envs.arena import ArenaEnv
+    from arenalab.envs.baselines import resolve_policy
+    from arenalab.experiments import load_experiment
+
+    name = "arena-league"
+    if args.only and name not in args.only:
+        return {"task": "arena", "game": None, "baselines": {}, "runs": []}
+    experiment = load_experiment(ROOT / "experiments" / f"{name}.yaml")
+    game = {"arena_size": experiment.game.arena_size, "max_steps": experiment.game.max_steps}
+    steps = args.steps or (QUICK_STEPS if args.quick else experiment.training.env_steps)
+    eval_every = max(4000, steps // (4 if args.quick else 10))
+
+    def make_env(opponent: str = "heuristic", action_set: str = "continuous") -> Any:
+        return ArenaEnv({**game, "opponent_policy": opponent, "action_set": action_set})
+
+    def sb3_env(opponent: str = "heuristic") -> Any:
+        return make_env(opponent, experiment.game.action_set)
+
+    baselines = {}
+    for policy in ("random", "heuristic"):
+        env = make_env()
+        score = evaluate(env, resolve_policy(policy, env, FINAL_SEED), FINAL_EPISODES, FINAL_SEED)
+        baselines[policy] = score.to_dict()
+        print(f"arena {policy} vs heuristic: win {score.win_rate:.0%}", flush=True)
+    runs = []
+    if "arenalab" in args.sides:
+        runs.append(train_league(experiment, steps, eval_every, make_env))
+    if "sb3" in args.sides:
+        finals = {"random": lambda: sb3_env("random")}
+        peer = train_sb3(experiment, steps, eval_every, sb3_env, finals, lambda: sb3_env("mixed"))
+        if peer is not None:
+            runs.append(peer)
     for run in runs:
         run["experiment"] = name
         print(

@@ -8,7 +8,9 @@ until the mean training-episode return first reaches ``TARGET_RETURN``, for:
 
 - arenalab: ``samplers`` env runners, each with ``num_envs_per_env_runner: auto``
   (4 vectorized envs for PPO; opt-in, the default is 1), periodic greedy scoring off
-  (``run.evaluation_every: null``: SB3 scores nothing while it trains either);
+  (``run.evaluation_every: null``: SB3 scores nothing while it trains either), and
+  ``rllib.sb3_details: true`` (SB3's implementation choices where RLlib's differ:
+  every epoch shuffled, orthogonal initial weights, Adam epsilon 1e-5);
 - SB3 as its users run it: ``make_vec_env(n_envs=samplers)`` (``DummyVecEnv``);
 - SB3 given arenalab's env count (``n_envs = 4 * samplers``), for reference.
 
@@ -96,6 +98,7 @@ def run_arenalab(samplers: int, steps: int, seed: int) -> dict[str, Any]:
                 "clip_param": HYPER["clip_range"],
                 "vf_loss_coeff": HYPER["vf_coef"],
                 "grad_clip": HYPER["max_grad_norm"],
+                "sb3_details": True,  # SB3's shuffling, initial weights and Adam epsilon
             },
         }
     )

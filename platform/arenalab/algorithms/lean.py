@@ -20,8 +20,9 @@ from ray.rllib.core.learner.torch.torch_learner import TorchLearner
 class LeanStepTorchLearner(TorchLearner):
     """A mixin placed before a torch learner class: foreach Adam, one finiteness check."""
 
-    ADAM_EPS = 1e-8
-    """Adam's epsilon (torch's default, as RLlib's learner); a subclass may choose its own."""
+    def adam_eps(self, config) -> float:
+        """Adam's epsilon: torch's default, as RLlib's learner; a subclass may choose."""
+        return 1e-8
 
     def configure_optimizers_for_module(self, module_id, config=None) -> None:
         """RLlib's default (one Adam per module, ``config.lr`` schedule) on foreach kernels."""
@@ -29,7 +30,7 @@ class LeanStepTorchLearner(TorchLearner):
         params = self.get_parameters(module)
         self.register_optimizer(
             module_id=module_id,
-            optimizer=torch.optim.Adam(params, eps=self.ADAM_EPS, foreach=True),
+            optimizer=torch.optim.Adam(params, eps=self.adam_eps(config), foreach=True),
             params=params,
             lr_or_lr_schedule=config.lr,
         )

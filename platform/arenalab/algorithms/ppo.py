@@ -1,7 +1,12 @@
-"""RLlib's PPO with Stable-Baselines3's PPO details, a lean optimizer step and lean sampling.
+"""RLlib's PPO with a lean optimizer step, lean sampling and, opt-in, SB3's PPO details.
 
 Everything else is RLlib's: config, training step, loss, learner connectors and
-checkpoints. Three details differ from RLlib's and are SB3's (and CleanRL's):
+checkpoints. The learner takes its ~80 minibatch steps per iteration with less fixed
+cost (:mod:`arenalab.algorithms.lean`) and env runners step their envs through two
+connectors instead of two pipelines where those fit (:mod:`arenalab.algorithms.sampling`).
+
+``sb3_details=True`` (``rllib: {sb3_details: true}`` in an experiment) makes three
+choices Stable-Baselines3's (and CleanRL's) PPO makes where RLlib's differs:
 
 - every epoch walks the batch in shuffled order; RLlib shuffles only when an epoch
   ends, so its first epoch takes minibatches of one env's consecutive steps;
@@ -9,18 +14,18 @@ checkpoints. Three details differ from RLlib's and are SB3's (and CleanRL's):
   output (a near-uniform first policy), 1 on the value's; RLlib keeps torch's defaults;
 - Adam's epsilon is 1e-5 (torch's default 1e-8).
 
-Together they took PPO with 8 envs on the default Pac-Man from reaching the target
-return in 2 of 5 seeds to 5 of 5 (docs/training.md, Benchmark). The learner takes its
-~80 minibatch steps per iteration with less fixed cost (:mod:`arenalab.algorithms.lean`)
-and env runners step their envs through two connectors instead of two pipelines where
-those fit (:mod:`arenalab.algorithms.sampling`).
+They took PPO with 8 envs on the default Pac-Man from reaching the target return in 2
+of 5 seeds to 5 of 5, and the arena league (tuned with RLlib's choices) from 100 to 7
+wins in 100: off by default (docs/training.md).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
+from ray.rllib.algorithms.algorithm_config import NotProvided
 from ray.rllib.algorithms.ppo import PPO as RLlibPPO
 from ray.rllib.algorithms.ppo import PPOConfig as RLlibPPOConfig
 from ray.rllib.algorithms.ppo.torch.default_ppo_torch_rl_module import DefaultPPOTorchRLModule
@@ -32,9 +37,11 @@ from torch import nn
 from arenalab.algorithms.lean import LeanStepTorchLearner
 from arenalab.algorithms.sampling import LeanSamplingConfig
 
+ORTHOGONAL_INIT = "orthogonal_init"  # the model_config key sb3_details sets
 HIDDEN_GAIN = math.sqrt(2)
 POLICY_GAIN = 0.01
 VALUE_GAIN = 1.0
+SB3_ADAM_EPS = 1e-5
 
 
 def orthogonal_init(layers: nn.Module, gain: float, output_gain: float | None = None) -> None:
@@ -48,32 +55,34 @@ def orthogonal_init(layers: nn.Module, gain: float, output_gain: float | None = 
 
 
 class PPOTorchRLModule(DefaultPPOTorchRLModule):
-    """RLlib's PPO module (same layers, same checkpoints) with orthogonal initial weights."""
+    """RLlib's PPO module (same layers, same checkpoints), SB3's initial weights if asked."""
 
     def setup(self) -> None:
-        """Build RLlib's encoder and heads, then initialize them as SB3 does."""
+        """Build RLlib's encoder and heads; with ``orthogonal_init``, initialize as SB3."""
         super().setup()
-        orthogonal_init(self.encoder, HIDDEN_GAIN)
-        orthogonal_init(self.pi, HIDDEN_GAIN, output_gain=POLICY_GAIN)
-        orthogonal_init(self.vf, HIDDEN_GAIN, output_gain=VALUE_GAIN)
+        if self.model_config.get(ORTHOGONAL_INIT):
+            orthogonal_init(self.encoder, HIDDEN_GAIN)
+            orthogonal_init(self.pi, HIDDEN_GAIN, output_gain=POLICY_GAIN)
+            orthogonal_init(self.vf, HIDDEN_GAIN, output_gain=VALUE_GAIN)
 
 
 class PPOTorchLearner(LeanStepTorchLearner, RLlibLearner):
-    """RLlib's PPO loss and KL schedule on the lean step; every epoch in shuffled order."""
+    """RLlib's PPO loss and KL schedule on the lean step; SB3's shuffling and Adam if asked."""
 
-    ADAM_EPS = 1e-5
+    def adam_eps(self, config: Any) -> float:
+        """SB3's 1e-5 with ``sb3_details``, else torch's default."""
+        return SB3_ADAM_EPS if config.sb3_details else super().adam_eps(config)
 
     def _create_iterator_if_necessary(self, **kwargs) -> Iterable:
-        """RLlib's minibatch iterator, its batch shuffled before the first epoch too.
+        """RLlib's minibatch iterator; with ``sb3_details`` shuffled before the first epoch too.
 
         RLlib's iterator shuffles when an epoch ends, so the first of ``num_epochs``
         walks the batch in sampling order: each minibatch is one env's consecutive steps,
-        whose advantages mostly share a sign, and the first epoch's steps pull the policy
-        toward single trajectories.
+        whose advantages mostly share a sign.
         """
         minibatches = super()._create_iterator_if_necessary(**kwargs)
         cyclic = isinstance(minibatches, MiniBatchCyclicIterator)
-        if cyclic and minibatches._shuffle_batch_per_epoch:
+        if self.config.sb3_details and cyclic and minibatches._shuffle_batch_per_epoch:
             for module_batch in minibatches._batch.policy_batches.values():
                 module_batch.shuffle()
         return minibatches
@@ -83,15 +92,28 @@ class PPOConfig(LeanSamplingConfig, RLlibPPOConfig):
     """RLlib's PPOConfig building arenalab's PPO module and learner, sampling lean."""
 
     def __init__(self, algo_class: type | None = None) -> None:
-        """RLlib's PPO defaults, building :class:`PPO`."""
+        """RLlib's PPO defaults, building :class:`PPO`; SB3's details off."""
         super().__init__(algo_class=algo_class or PPO)
+        self.sb3_details = False
+
+    def training(self, *, sb3_details: bool | None = NotProvided, **kwargs: Any) -> PPOConfig:
+        """PPO's training keywords plus ``sb3_details`` (see the module docstring)."""
+        super().training(**kwargs)
+        if sb3_details is not NotProvided:
+            self.sb3_details = sb3_details
+        return self
+
+    @property
+    def _model_config_auto_includes(self) -> dict[str, Any]:
+        """RLlib's, plus whether the module starts from SB3's orthogonal weights."""
+        return super()._model_config_auto_includes | {ORTHOGONAL_INIT: self.sb3_details}
 
     def get_default_learner_class(self) -> type:
         """The lean-step PPO learner (torch only, as every arenalab algorithm)."""
         return PPOTorchLearner
 
     def get_default_rl_module_spec(self) -> RLModuleSpec:
-        """RLlib's PPO module, orthogonally initialized."""
+        """RLlib's PPO module, initialized as ``sb3_details`` says."""
         return RLModuleSpec(module_class=PPOTorchRLModule)
 
 

@@ -1,4 +1,4 @@
-"""arenalab's PPO: RLlib's step arithmetic, every epoch shuffled, SB3's initial weights."""
+"""arenalab's PPO: RLlib's step arithmetic; with sb3_details, SB3's shuffling and weights."""
 
 from __future__ import annotations
 
@@ -27,23 +27,15 @@ def config() -> PPOConfig:
 
 
 @pytest.fixture(scope="module")
+def sb3_config(config: PPOConfig) -> PPOConfig:
+    """The same PPO with SB3's PPO details."""
+    return config.copy(copy_frozen=False).training(sb3_details=True)
+
+
+@pytest.fixture(scope="module")
 def runner(config: PPOConfig) -> SingleAgentEnvRunner:
     """An env runner of that config (episodes to learn from, and the spaces)."""
     return SingleAgentEnvRunner(config=config)
-
-
-class RLlibStep(RLlibLearner):
-    """RLlib's own optimizer step, with the Adam settings arenalab's PPO chooses."""
-
-    def configure_optimizers_for_module(self, module_id, config=None) -> None:
-        """RLlib's default Adam, with arenalab's PPO's epsilon."""
-        params = self.get_parameters(self._module[module_id])
-        self.register_optimizer(
-            module_id=module_id,
-            optimizer=torch.optim.Adam(params, eps=PPOTorchLearner.ADAM_EPS),
-            params=params,
-            lr_or_lr_schedule=config.lr,
-        )
 
 
 def learner_of(config: PPOConfig, runner: SingleAgentEnvRunner, learner_class=PPOTorchLearner):
@@ -77,7 +69,7 @@ def test_the_lean_step_reaches_rllibs_weights(config: PPOConfig, runner) -> None
     episodes = runner.sample(num_timesteps=256)
     start = learner_of(config, runner).module[DEFAULT_MODULE_ID].get_state()
     ours = weights_after_updates(config, runner, PPOTorchLearner, episodes, start)
-    theirs = weights_after_updates(config, runner, RLlibStep, episodes, start)
+    theirs = weights_after_updates(config, runner, RLlibLearner, episodes, start)
     assert ours.keys() == theirs.keys()
     moved = any(not np.allclose(start[k], ours[k]) for k in ours)
     assert moved, "the updates changed no weight"
@@ -133,21 +125,26 @@ def minibatches_seen(config, runner, learner_class: type, episodes, shuffle: boo
     return seen
 
 
-def test_the_first_epoch_is_shuffled_too(config: PPOConfig, runner) -> None:
-    """RLlib's first epoch takes minibatches in sampling order; arenalab's are shuffled."""
+def test_sb3_details_shuffle_the_first_epoch_too(config, sb3_config, runner) -> None:
+    """RLlib's first epoch takes minibatches in sampling order; SB3's are shuffled."""
     episodes = runner.sample(num_timesteps=256)
     in_order = minibatches_seen(config, runner, PPOTorchLearner, episodes, shuffle=False)
     rllib = minibatches_seen(config, runner, RLlibLearner, episodes, shuffle=True)
-    ours = minibatches_seen(config, runner, PPOTorchLearner, episodes, shuffle=True)
+    default = minibatches_seen(config, runner, PPOTorchLearner, episodes, shuffle=True)
+    sb3 = minibatches_seen(sb3_config, runner, PPOTorchLearner, episodes, shuffle=True)
     assert torch.equal(rllib[0], in_order[0]), "RLlib's first minibatch is the first rows"
-    assert not torch.equal(ours[0], in_order[0])
+    assert torch.equal(default[0], in_order[0]), "off by default: RLlib's order"
+    assert not torch.equal(sb3[0], in_order[0])
     batch_rows = {tuple(row.tolist()) for row in torch.cat(in_order)}
-    assert all(tuple(row.tolist()) in batch_rows for row in ours[0])
+    assert all(tuple(row.tolist()) in batch_rows for row in sb3[0])
 
 
-def test_ppo_modules_start_orthogonal_with_a_near_uniform_policy(config, runner) -> None:
-    """Hidden layers orthogonal (gain sqrt 2), policy output gain 0.01, zero biases."""
-    module = learner_of(config, runner).module[DEFAULT_MODULE_ID]
+def test_sb3_details_start_orthogonal_with_a_near_uniform_policy(sb3_config, runner) -> None:
+    """Hidden layers orthogonal (gain sqrt 2), policy output gain 0.01, zero biases, eps."""
+    learner = learner_of(sb3_config, runner)
+    ((_, optimizer),) = learner.get_optimizers_for_module(DEFAULT_MODULE_ID)
+    assert optimizer.defaults["eps"] == 1e-5
+    module = learner.module[DEFAULT_MODULE_ID]
     linears = {
         part: [m for m in getattr(module, part).modules() if isinstance(m, nn.Linear)]
         for part in ("encoder", "pi", "vf")
@@ -163,3 +160,14 @@ def test_ppo_modules_start_orthogonal_with_a_near_uniform_policy(config, runner)
     logits = module.forward_inference({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS]
     probs = torch.softmax(logits, dim=-1)
     assert (probs - 1 / probs.shape[-1]).abs().max() < 0.05
+
+
+def test_an_experiment_opts_in_and_ppo_starts_as_rllib_by_default(config, runner) -> None:
+    """``rllib: {sb3_details: true}`` reaches the config; without it, torch's initial weights."""
+    experiment = build_experiment({"algorithm": "PPO", "rllib": {"sb3_details": True}})
+    opted = build_config(experiment).config
+    assert opted.sb3_details and opted.model_config["orthogonal_init"]
+    assert not config.sb3_details
+    module = learner_of(config, runner).module[DEFAULT_MODULE_ID]
+    output = [m for m in module.pi.modules() if isinstance(m, nn.Linear)][-1].weight.detach()
+    assert output.norm(dim=1).min() > 0.1, "torch's default init, not gain 0.01"

@@ -1,7 +1,9 @@
-"""Every supported algorithm builds from an experiment and runs one iteration on real Ray."""
+"""Every supported algorithm and shipped file builds and runs one iteration on real Ray."""
+
+from pathlib import Path
 
 import pytest
-from arenalab.experiments import build_config, build_experiment
+from arenalab.experiments import build_config, build_experiment, load_experiment
 from arenalab.policies import Policy
 from arenalab.training.evaluation import evaluable, score_checkpoint
 
@@ -55,6 +57,21 @@ def test_algorithm_runs_one_iteration(ray_head, tmp_path, algorithm, environment
         if evaluable(module_id):
             score = score_checkpoint(experiment, checkpoint, module_id, 1)
             assert score.protocol.episodes == 1 and score.results["model"]
+
+
+SHIPPED = sorted((Path(__file__).parents[3] / "experiments").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[path.stem for path in SHIPPED])
+def test_shipped_file_trains_an_iteration(ray_head, path: Path) -> None:
+    """Each file in experiments/ trains with its own settings (schedules, batch sizes)."""
+    built = build_config(load_experiment(path), env_runners=0)
+    algo = built.config.build_algo()
+    try:
+        result = algo.train()
+    finally:
+        algo.stop()
+    assert result["num_env_steps_sampled_lifetime"] > 0
 
 
 def test_one_builder_adds_the_league_refresh_for_train_and_sweeps() -> None:
