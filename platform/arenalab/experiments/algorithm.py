@@ -90,8 +90,8 @@ def pin_torch_threads(*_: Any, **__: Any) -> None:
 ON_POLICY_ENVS_PER_RUNNER = 4
 """Auto's vectorized envs for on-policy algorithms: a runner's per-step cost is its batched
 forward pass and connectors, not the game, so 4 games sample ~2.7x the steps of 1. 8
-sample faster still but PPO with 8 envs in total has learned worse on the default
-Pac-Man (cause not yet found; figures in docs/training.md, Benchmark)."""
+sample faster still, but with RLlib's PPO choices 8 envs in total learned worse on the
+default Pac-Man (``rllib.sb3_details`` fixes that; figures in docs/training.md)."""
 
 
 def envs_per_runner(experiment: Experiment) -> int:
