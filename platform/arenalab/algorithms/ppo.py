@@ -31,9 +31,21 @@ from ray.rllib.algorithms.ppo import PPOConfig as RLlibPPOConfig
 from ray.rllib.algorithms.ppo.torch.default_ppo_torch_rl_module import DefaultPPOTorchRLModule
 from ray.rllib.algorithms.ppo.torch.ppo_torch_learner import PPOTorchLearner as RLlibLearner
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+from ray.rllib.utils.metrics import (
+    ALL_MODULES,
+    ENV_RUNNER_RESULTS,
+    ENV_RUNNER_SAMPLING_TIMER,
+    LEARNER_RESULTS,
+    LEARNER_UPDATE_TIMER,
+    NUM_ENV_STEPS_SAMPLED_LIFETIME,
+    NUM_MODULE_STEPS_TRAINED_LIFETIME,
+    SYNCH_WORKER_WEIGHTS_TIMER,
+    TIMERS,
+)
 from ray.rllib.utils.minibatch_utils import MiniBatchCyclicIterator
 from torch import nn
 
+from arenalab.algorithms.ahead import SampleAhead
 from arenalab.algorithms.lean import LeanStepTorchLearner
 from arenalab.algorithms.sampling import LeanSamplingConfig
 
@@ -58,12 +70,27 @@ class PPOTorchRLModule(DefaultPPOTorchRLModule):
     """RLlib's PPO module (same layers, same checkpoints), SB3's initial weights if asked."""
 
     def setup(self) -> None:
-        """Build RLlib's encoder and heads; with ``orthogonal_init``, initialize as SB3."""
+        """Build RLlib's encoder and heads; with ``orthogonal_init``, initialize as SB3.
+
+        An inference-only copy (an env runner's) never trains, so it is put in eval mode
+        once: RLlib otherwise switches every layer to eval and back around each forward,
+        which cost as much as the forward itself when sampling (see :meth:`train`).
+        """
         super().setup()
         if self.model_config.get(ORTHOGONAL_INIT):
             orthogonal_init(self.encoder, HIDDEN_GAIN)
             orthogonal_init(self.pi, HIDDEN_GAIN, output_gain=POLICY_GAIN)
             orthogonal_init(self.vf, HIDDEN_GAIN, output_gain=VALUE_GAIN)
+        if self.inference_only:
+            self.eval()
+
+    def train(self, mode: bool = True) -> PPOTorchRLModule:
+        """Torch's mode switch, skipped when the module is in that mode already.
+
+        RLlib calls ``eval()`` before every forward on an env runner, and torch walks
+        every layer each time even when nothing changes.
+        """
+        return self if mode == self.training else super().train(mode)
 
 
 class PPOTorchLearner(LeanStepTorchLearner, RLlibLearner):
@@ -95,12 +122,21 @@ class PPOConfig(LeanSamplingConfig, RLlibPPOConfig):
         """RLlib's PPO defaults, building :class:`PPO`; SB3's details off."""
         super().__init__(algo_class=algo_class or PPO)
         self.sb3_details = False
+        self.sample_ahead = False
 
-    def training(self, *, sb3_details: bool | None = NotProvided, **kwargs: Any) -> PPOConfig:
-        """PPO's training keywords plus ``sb3_details`` (see the module docstring)."""
+    def training(
+        self,
+        *,
+        sb3_details: bool | None = NotProvided,
+        sample_ahead: bool | None = NotProvided,
+        **kwargs: Any,
+    ) -> PPOConfig:
+        """PPO's training keywords plus ``sb3_details`` and ``sample_ahead`` (module docstring)."""
         super().training(**kwargs)
         if sb3_details is not NotProvided:
             self.sb3_details = sb3_details
+        if sample_ahead is not NotProvided:
+            self.sample_ahead = sample_ahead
         return self
 
     @property
@@ -118,9 +154,51 @@ class PPOConfig(LeanSamplingConfig, RLlibPPOConfig):
 
 
 class PPO(RLlibPPO):
-    """RLlib's PPO, configured by :class:`PPOConfig`."""
+    """RLlib's PPO, configured by :class:`PPOConfig`; with ``sample_ahead`` it overlaps."""
 
     @classmethod
     def get_default_config(cls) -> PPOConfig:
         """A fresh :class:`PPOConfig`."""
         return PPOConfig()
+
+    def setup(self, config: Any) -> None:
+        """RLlib's setup, then the sampler that keeps a batch in flight, if asked."""
+        super().setup(config)
+        self._ahead = SampleAhead(
+            self.env_runner_group, self.config.total_train_batch_size, self.config.sample_timeout_s
+        )
+
+    def training_step(self) -> None:
+        """RLlib's step, or with ``sample_ahead`` and remote runners, sample while learning."""
+        if not (self.config.sample_ahead and self.env_runner_group.num_remote_env_runners()):
+            return super().training_step()
+        with self.metrics.log_time((TIMERS, ENV_RUNNER_SAMPLING_TIMER)):
+            episodes, runner_metrics = self._ahead.take()
+            self._ahead.start()  # the next batch, sampled while the learner takes this one
+            if not episodes:
+                return None
+            self.metrics.aggregate(runner_metrics, key=ENV_RUNNER_RESULTS)
+        with self.metrics.log_time((TIMERS, LEARNER_UPDATE_TIMER)):
+            learner_results = self.learner_group.update(
+                episodes=episodes,
+                timesteps={
+                    NUM_ENV_STEPS_SAMPLED_LIFETIME: self.metrics.peek(
+                        (ENV_RUNNER_RESULTS, NUM_ENV_STEPS_SAMPLED_LIFETIME)
+                    ),
+                    NUM_MODULE_STEPS_TRAINED_LIFETIME: self.metrics.peek(
+                        (LEARNER_RESULTS, ALL_MODULES, NUM_MODULE_STEPS_TRAINED_LIFETIME),
+                        default=0,
+                    ),
+                },
+                num_epochs=self.config.num_epochs,
+                minibatch_size=self.config.minibatch_size,
+                shuffle_batch_per_epoch=self.config.shuffle_batch_per_epoch,
+            )
+            self.metrics.aggregate(learner_results, key=LEARNER_RESULTS)
+        with self.metrics.log_time((TIMERS, SYNCH_WORKER_WEIGHTS_TIMER)):
+            self.env_runner_group.sync_weights(  # reaches each runner after its batch in flight
+                from_worker_or_learner_group=self.learner_group,
+                policies=set(learner_results[0]) - {ALL_MODULES},
+                inference_only=True,
+            )
+        return None

@@ -21,6 +21,7 @@ from ray.rllib.connectors.connector_v2 import ConnectorV2
 from ray.rllib.connectors.env_to_module import EnvToModulePipeline
 from ray.rllib.connectors.module_to_env import ModuleToEnvPipeline
 from ray.rllib.core.columns import Columns
+from ray.rllib.core.distribution.torch.torch_distribution import TorchCategorical
 from ray.rllib.utils.numpy import convert_to_numpy
 
 
@@ -50,12 +51,33 @@ class SampledActions(ConnectorV2):
                 dist_class = rl_module.get_exploration_action_dist_cls()
             else:
                 dist_class = rl_module.get_inference_action_dist_cls()
-            dist = dist_class.from_logits(batch[Columns.ACTION_DIST_INPUTS])
-            if not explore:
-                dist = dist.to_deterministic()
-            batch[Columns.ACTIONS] = dist.sample()
-            batch[Columns.ACTION_LOGP] = dist.logp(batch[Columns.ACTIONS])
+            logits = batch[Columns.ACTION_DIST_INPUTS]
+            if dist_class is TorchCategorical:
+                actions, logp = categorical_sample(logits, explore=bool(explore))
+            else:
+                dist = dist_class.from_logits(logits)
+                if not explore:
+                    dist = dist.to_deterministic()
+                actions = dist.sample()
+                logp = dist.logp(actions)
+            batch[Columns.ACTIONS], batch[Columns.ACTION_LOGP] = actions, logp
         return convert_to_numpy(batch)
+
+
+def categorical_sample(logits: torch.Tensor, *, explore: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """RLlib's ``TorchCategorical`` sample and logp, without building distributions.
+
+    The same torch calls as ``torch.distributions.Categorical(logits=...)`` (normalized
+    logits, their softmax, one ``multinomial`` draw), so a seed draws the same actions;
+    its argument validation and RLlib's wrapping cost more than the draw itself. Greedy
+    actions are the argmax with logp 0, as RLlib's deterministic distribution gives.
+    """
+    if not explore:
+        actions = torch.argmax(logits, dim=-1)
+        return actions, torch.zeros_like(actions)
+    log_pmf = logits - logits.logsumexp(dim=-1, keepdim=True)
+    actions = torch.multinomial(torch.softmax(log_pmf, dim=-1), 1, True)
+    return actions.squeeze(-1), log_pmf.gather(-1, actions).squeeze(-1)
 
 
 class LeanSamplingConfig:
