@@ -17,6 +17,10 @@ choices Stable-Baselines3's (and CleanRL's) PPO makes where RLlib's differs:
 They took PPO with 8 envs on the default Pac-Man from reaching the target return in 2
 of 5 seeds to 5 of 5, and the arena league (tuned with RLlib's choices) from 100 to 7
 wins in 100: off by default (docs/training.md).
+
+``sample_ahead=True`` keeps a batch in flight on the env runners while the learner
+updates (:mod:`arenalab.algorithms.ahead`): batches one update older, iterations that
+cost the longer of sampling and learning instead of their sum. Off by default.
 """
 
 from __future__ import annotations
