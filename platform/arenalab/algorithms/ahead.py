@@ -26,11 +26,10 @@ class SampleAhead:
         self.group = env_runner_group
         self.batch_size = batch_size
         self.timeout_s = timeout_s
-        self.in_flight = 0
 
     def start(self) -> None:
         """Ask every healthy runner for its next fragment; returns at once."""
-        self.in_flight = self.group.foreach_env_runner_async(
+        self.group.foreach_env_runner_async(
             lambda runner: (runner.sample(), runner.get_metrics()), tag=TAG
         )
 
@@ -42,13 +41,12 @@ class SampleAhead:
         """
         episodes: list = []
         metrics: list[dict] = []
-        if self.in_flight:
+        if self.group.num_in_flight_async_reqs(tag=TAG):
             for _, (sampled, runner_metrics) in self.group.fetch_ready_async_reqs(
                 tags=TAG, timeout_seconds=None
             ):
                 episodes.extend(sampled)
                 metrics.append(runner_metrics)
-            self.in_flight = 0
         missing = self.batch_size - sum(int(m.get(NUM_ENV_STEPS_SAMPLED, 0)) for m in metrics)
         if missing > 0:
             more, more_metrics = synchronous_parallel_sample(
